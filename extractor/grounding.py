@@ -1,0 +1,271 @@
+"""Stage 4: tie every quote and evidence snippet to character offsets in the article.
+
+Models copy text imperfectly: straight quotes for curly ones, paragraph breaks
+folded to a space, a changed case, a quote split by its attribution joined into
+one string. Matching therefore goes from strict to loose and records how it
+matched (`Alignment`):
+
+1. exact      the snippet occurs character for character;
+2. normalized it occurs once quotes, apostrophes and dashes are folded to ASCII,
+              whitespace runs to one space and case to lower; a quote split by its
+              attribution (`"We are proud," she said, "to ..."`) is found part by
+              part, in order, each part within SPLIT_MAX_GAP characters of the last;
+3. fuzzy      rapidfuzz's best partial alignment scores at least FUZZY_THRESHOLD
+              (0-100) on the folded texts, for snippets of FUZZY_MIN_CHARS or more.
+
+Whatever matched, the emitted text is the article's own characters at the
+span, so a record never carries words the article does not have. A snippet
+that matches nothing is reported by `Grounder.problems` (the model is asked
+again) and dropped by `ground` with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from schemas import AgreementOut, Alignment, ExtractionResponse, QuoteOut, Span, Topic
+
+FUZZY_THRESHOLD = 90.0
+FUZZY_MIN_CHARS = 24
+SPLIT_MAX_GAP = 300
+# A part of a split quote shorter than this is too likely to match by accident.
+SPLIT_MIN_PART_CHARS = 8
+
+_FOLD_TABLE = str.maketrans(
+    {
+        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032`\u00b4"},
+        **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"},
+        **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
+        "\u2026": ".",  # one char for one char keeps offsets simple; "..." still folds close
+        "\u00a0": " ",
+    }
+)
+_WHITESPACE = re.compile(r"\s+")
+_WRAPPING_QUOTES = "\"' "
+
+
+def _fold_chars(text: str) -> str:
+    """Quotes, dashes and case folded, one output character per input character."""
+    folded = text.translate(_FOLD_TABLE)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    # A few characters lower-case to two (e.g. U+0130); keep those as they are.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+
+
+def fold(text: str) -> str:
+    """The normal form used for matching: folded characters, single spaces, trimmed."""
+    return _WHITESPACE.sub(" ", _fold_chars(text)).strip()
+
+
+class FoldedText:
+    """The article in normal form, with a map back to original offsets."""
+
+    def __init__(self, text: str):
+        chars = _fold_chars(text)
+        pieces: list[str] = []
+        positions: list[int] = []
+        last = 0
+        for run in _WHITESPACE.finditer(chars):
+            pieces.append(chars[last:run.start()])
+            positions.extend(range(last, run.start()))
+            pieces.append(" ")
+            positions.append(run.start())
+            last = run.end()
+        pieces.append(chars[last:])
+        positions.extend(range(last, len(chars)))
+        self.text = "".join(pieces)
+        self._positions = positions
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) for folded [start, end)."""
+        return self._positions[start], self._positions[end - 1] + 1
+
+
+@dataclass(frozen=True)
+class Located:
+    spans: tuple[Span, ...]
+    alignment: Alignment
+
+    @property
+    def text(self) -> str:
+        """The article's words at the spans, whitespace runs as one space, parts joined by a space."""
+        return " ".join(_WHITESPACE.sub(" ", span.text).strip() for span in self.spans)
+
+
+class Grounder:
+    """Locates snippets in one article; also the validation hook that triggers re-asks."""
+
+    def __init__(self, article_text: str):
+        self.text = article_text
+        self._folded: FoldedText | None = None
+        self._cache: dict[tuple[str, bool], Located | None] = {}
+
+    @property
+    def folded(self) -> FoldedText:
+        if self._folded is None:  # exact matches are the common case and need no folding
+            self._folded = FoldedText(self.text)
+        return self._folded
+
+    def _span(self, start: int, end: int) -> Span:
+        return Span(start=start, end=end, text=self.text[start:end])
+
+    def locate(self, snippet: str, *, allow_split: bool = False) -> Located | None:
+        key = (snippet, allow_split)
+        if key not in self._cache:
+            self._cache[key] = self._locate(snippet, allow_split)
+        return self._cache[key]
+
+    def _locate(self, snippet: str, allow_split: bool) -> Located | None:
+        bare = snippet.strip().strip(_WRAPPING_QUOTES + "\u201c\u201d\u2018\u2019").strip()
+        if not bare:
+            return None
+        start = self.text.find(bare)
+        if start >= 0:
+            return Located((self._span(start, start + len(bare)),), Alignment.EXACT)
+        needle = fold(bare)
+        haystack = self.folded.text
+        found = haystack.find(needle)
+        if found >= 0:
+            return Located((self._span(*self.folded.original(found, found + len(needle))),), Alignment.NORMALIZED)
+        if allow_split:
+            parts = self._split_parts(needle)
+            if parts:
+                return Located(tuple(self._span(*self.folded.original(s, e)) for s, e in parts), Alignment.NORMALIZED)
+        if len(needle) >= FUZZY_MIN_CHARS:
+            match = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_THRESHOLD)
+            if match is not None and match.dest_end > match.dest_start:
+                return Located(
+                    (self._span(*self.folded.original(match.dest_start, match.dest_end)),), Alignment.FUZZY
+                )
+        return None
+
+    def _split_parts(self, needle: str) -> list[tuple[int, int]] | None:
+        """Greedy: the longest run of words found after the previous part, then the rest."""
+        haystack = self.folded.text
+        words = needle.split(" ")
+        parts: list[tuple[int, int]] = []
+        cursor, i = 0, 0
+        while i < len(words):
+            for j in range(len(words), i, -1):
+                piece = " ".join(words[i:j]).strip(",;: ")
+                if len(piece) < SPLIT_MIN_PART_CHARS and j - i < len(words):
+                    continue
+                at = haystack.find(piece, cursor)
+                if at >= 0 and (not parts or at - parts[-1][1] <= SPLIT_MAX_GAP):
+                    parts.append((at, at + len(piece)))
+                    cursor, i = at + len(piece), j
+                    break
+            else:
+                return None
+        return parts if len(parts) > 1 else None
+
+    def problems(self, response: ExtractionResponse) -> list[str]:
+        """Items whose words are not in the article, phrased for the model."""
+        found: list[str] = []
+        for i, quote in enumerate(response.quotes):
+            if self.locate(quote.text, allow_split=True) is None:
+                found.append(f"quotes[{i}].text {quote.text!r}")
+        for i, topic in enumerate(response.topics):
+            found += [f"topics[{i}].evidence {s!r}" for s in topic.evidence if self.locate(s) is None]
+        for i, agreement in enumerate(response.agreements):
+            found += [f"agreements[{i}].evidence {s!r}" for s in agreement.evidence if self.locate(s) is None]
+        return found
+
+
+@dataclass
+class GroundedQuote:
+    source: QuoteOut
+    located: Located
+
+
+@dataclass
+class GroundedAgreement:
+    source: AgreementOut
+    evidence: list[Span]
+
+
+@dataclass
+class Grounded:
+    """A response whose every remaining snippet has spans; names are not resolved yet."""
+
+    response: ExtractionResponse
+    quotes: list[GroundedQuote] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    agreements: list[GroundedAgreement] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _unique_spans(located: list[Located]) -> list[Span]:
+    seen: dict[tuple[int, int], Span] = {}
+    for item in located:
+        for span in item.spans:
+            seen.setdefault((span.start, span.end), span)
+    return list(seen.values())
+
+
+def ground(response: ExtractionResponse, grounder: Grounder) -> Grounded:
+    """Attach spans to quotes and evidence; drop, with a warning, whatever cannot be found."""
+    out = Grounded(response=response)
+    for quote in response.quotes:
+        located = grounder.locate(quote.text, allow_split=True)
+        if located is None:
+            out.warnings.append(f"dropped quote {quote.text[:80]!r}: not found in the article after re-asks")
+        else:
+            out.quotes.append(GroundedQuote(quote, located))
+
+    for topic in response.topics:
+        hits = [grounder.locate(s) for s in topic.evidence]
+        for snippet, hit in zip(topic.evidence, hits):
+            if hit is None:
+                out.warnings.append(f"dropped evidence {snippet[:80]!r} of topic {topic.category.value}: not in the article")
+        spans = _unique_spans([h for h in hits if h is not None])
+        if spans:
+            out.topics.append(Topic(category=topic.category, label=topic.label, evidence=spans))
+        else:
+            out.warnings.append(f"dropped topic {topic.category.value} ({topic.label!r}): none of its evidence is in the article")
+
+    for agreement in response.agreements:
+        hits = [grounder.locate(s) for s in agreement.evidence]
+        for snippet, hit in zip(agreement.evidence, hits):
+            if hit is None:
+                out.warnings.append(f"dropped evidence {snippet[:80]!r} of agreement {agreement.name!r}: not in the article")
+        spans = _unique_spans([h for h in hits if h is not None])
+        if spans:
+            out.agreements.append(GroundedAgreement(agreement, spans))
+        else:
+            out.warnings.append(f"dropped agreement {agreement.name!r}: none of its evidence is in the article")
+    return out
+
+
+def _name_pattern(name: str) -> str:
+    tokens = [re.escape(t) for t in name.split()]
+    body = r"\s+".join(tokens)
+    body = body.replace("'", "['\u2019]").replace("\u2019", "['\u2019]")
+    return rf"(?<!\w){body}(?!\w)"
+
+
+def find_mentions(text: str, names: list[str]) -> list[Span]:
+    """Spans where any of the names occurs as whole words; case-sensitive, else case-insensitive.
+
+    Overlaps keep the longest ("Ursula von der Leyen" over "von der Leyen").
+    """
+    hits: list[tuple[int, int]] = []
+    for name in {n.strip() for n in names if n and n.strip()}:
+        pattern = re.compile(_name_pattern(name))
+        found = [m.span() for m in pattern.finditer(text)]
+        if not found:
+            found = [m.span() for m in re.compile(pattern.pattern, re.IGNORECASE).finditer(text)]
+        hits.extend(found)
+    hits.sort(key=lambda se: (se[0], -(se[1] - se[0])))
+    spans: list[Span] = []
+    last_end = -1
+    for start, end in hits:
+        if start >= last_end:
+            spans.append(Span(start=start, end=end, text=text[start:end]))
+            last_end = end
+    return spans

@@ -1,0 +1,100 @@
+"""Stage 2: render the chat messages from prompts/ and the vocabularies in schemas/.
+
+The system message is identical for every article (instructions, vocabularies,
+the worked example), and the article comes last in the user message, so a
+provider's prompt-prefix cache can serve the fixed part. The article sits
+between delimiters; a delimiter inside the article is defused so that article
+text cannot close the data block early.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+import jinja2
+
+from prompts import PROMPTS_DIR
+from schemas import AgreementKind, AgreementStatus, ExtractionResponse, Involvement, PartyKind, QuoteKind, TopicCategory
+
+OPEN, CLOSE = "<<<ARTICLE", "ARTICLE>>>"
+_DEFUSED_CLOSE = "ARTICLE> > >"
+_DEFUSED_OPEN = "< < <ARTICLE"
+
+# The vocabularies the model chooses from, in the order the prompt lists them.
+_PROMPT_VOCABULARIES = (
+    ("party kind", PartyKind),
+    ("involvement", Involvement),
+    ("topic category", TopicCategory),
+    ("quote kind", QuoteKind),
+    ("agreement kind", AgreementKind),
+    ("agreement status (from intent to effect)", AgreementStatus),
+)
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(PROMPTS_DIR)),
+    autoescape=False,  # plain-text chat messages, not HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def load_example() -> dict:
+    """The few-shot example: an article written for this project and its ideal answer."""
+    return json.loads((PROMPTS_DIR / "examples" / "example.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def system_prompt() -> str:
+    example = load_example()
+    return _env.get_template("system.j2").render(
+        vocabularies=[{"title": title, "glossary": vocab.glossary()} for title, vocab in _PROMPT_VOCABULARIES],
+        example={
+            "article": example["article"],
+            # Compact JSON: the example is sent with every request.
+            "answer": json.dumps(example["answer"], ensure_ascii=False, separators=(",", ":")),
+        },
+    )
+
+
+def defuse(text: str) -> str:
+    """Article text with the delimiters made inert."""
+    return text.replace(CLOSE, _DEFUSED_CLOSE).replace(OPEN, _DEFUSED_OPEN)
+
+
+def user_prompt(article_text: str) -> str:
+    return _env.get_template("user.j2").render(text=defuse(article_text))
+
+
+def messages(article_text: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": system_prompt()},
+        {"role": "user", "content": user_prompt(article_text)},
+    ]
+
+
+def article_from_messages(chat_messages: list[dict]) -> str | None:
+    """The article text a request carries (used by replay to find its recording)."""
+    for message in chat_messages:
+        content = message.get("content")
+        if message.get("role") != "user" or not isinstance(content, str):
+            continue
+        start = content.find(OPEN + "\n")
+        end = content.rfind("\n" + CLOSE)
+        if start >= 0 and end > start:
+            body = content[start + len(OPEN) + 1 : end]
+            return body.replace(_DEFUSED_CLOSE, CLOSE).replace(_DEFUSED_OPEN, OPEN)
+    return None
+
+
+@lru_cache(maxsize=1)
+def prompt_version() -> str:
+    """Changes whenever anything the model is shown changes: templates, vocabularies, example, schema."""
+    digest = hashlib.sha256()
+    digest.update(system_prompt().encode())
+    digest.update((PROMPTS_DIR / "user.j2").read_bytes())
+    digest.update(json.dumps(ExtractionResponse.model_json_schema(), sort_keys=True).encode())
+    return "p" + digest.hexdigest()[:12]

@@ -1,0 +1,134 @@
+"""What the model fills: the contract's field names, references by name, no offsets.
+
+The pipeline computes ids, spans, alignment, ISO codes and provenance, so the
+model never spends tokens on them (records.md, last section). Descriptions are
+short because they are sent with every request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+
+from .vocab import AgreementKind, AgreementStatus, Involvement, PartyKind, QuoteKind, TopicCategory
+
+
+class GroundingCheck(Protocol):
+    """Passed in the validation context by the pipeline; schemas stay free of pipeline code."""
+
+    def problems(self, response: "ExtractionResponse") -> list[str]: ...
+
+
+def _fold_enum_value(value: Any) -> Any:
+    # Models often answer "Maritime Security" or "memorandum-of-understanding";
+    # accepting those is cheaper than a re-ask.
+    if isinstance(value, str):
+        return value.strip().lower().replace("-", "_").replace(" ", "_")
+    return value
+
+
+class _CompactJsonSchema(GenerateJsonSchema):
+    """Drops titles and null/empty defaults: they are sent with every request and tell the model nothing."""
+
+    def generate(self, schema, mode: JsonSchemaMode = "validation"):  # type: ignore[override]
+        return _strip_noise(super().generate(schema, mode=mode))
+
+
+def _strip_noise(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {
+            key: _strip_noise(value)
+            for key, value in node.items()
+            if not (key == "title" and isinstance(value, str))
+            and not (key == "default" and value in (None, []))
+            and not (key == "type" and "enum" in node)
+        }
+        # {"anyOf": [{"type": "string"}, {"type": "null"}]} says the same as {"type": ["string", "null"]}
+        variants = node.get("anyOf")
+        if isinstance(variants, list) and all(set(v) == {"type"} and isinstance(v["type"], str) for v in variants):
+            node["type"] = [v["type"] for v in node.pop("anyOf")]
+        return node
+    if isinstance(node, list):
+        return [_strip_noise(item) for item in node]
+    return node
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        # instructor builds the tool / response_format schema from this method.
+        kwargs.setdefault("schema_generator", _CompactJsonSchema)
+        return super().model_json_schema(*args, **kwargs)
+
+
+class PartyOut(_Out):
+    name: str
+    kind: PartyKind
+    role: str | None = None
+    affiliation: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    involvement: Involvement = Involvement.PARTICIPANT
+
+    _fold = field_validator("kind", "involvement", mode="before")(lambda v: _fold_enum_value(v))
+
+
+class TopicOut(_Out):
+    category: TopicCategory
+    label: str
+    evidence: list[str] = Field(min_length=1)
+
+    _fold = field_validator("category", mode="before")(lambda v: _fold_enum_value(v))
+
+
+class QuoteOut(_Out):
+    speaker: str | None
+    text: str
+    kind: QuoteKind
+    cue: str | None = None
+
+    _fold = field_validator("kind", mode="before")(lambda v: _fold_enum_value(v))
+
+
+class AgreementOut(_Out):
+    name: str
+    kind: AgreementKind
+    parties: list[str] = Field(default_factory=list)
+    status: AgreementStatus
+    scope: list[TopicCategory] = Field(default_factory=list)
+    modeled_on: str | None = None
+    evidence: list[str] = Field(min_length=1)
+
+    _fold = field_validator("kind", "status", mode="before")(lambda v: _fold_enum_value(v))
+
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _fold_scope(cls, value: Any) -> Any:
+        return [_fold_enum_value(v) for v in value] if isinstance(value, list) else value
+
+
+class ExtractionResponse(_Out):
+    """Security-cooperation facts from one news article."""
+
+    summary: str
+    parties: list[PartyOut] = Field(default_factory=list)
+    topics: list[TopicOut] = Field(default_factory=list)
+    quotes: list[QuoteOut] = Field(default_factory=list)
+    agreements: list[AgreementOut] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _grounded_in_article(self, info: ValidationInfo) -> "ExtractionResponse":
+        # Without a check in the context (offline parsing of a last answer) the
+        # pipeline drops ungrounded items itself instead of asking again.
+        check: GroundingCheck | None = (info.context or {}).get("grounding")
+        if check is not None:
+            problems = check.problems(self)
+            if problems:
+                raise ValueError(
+                    "These items are not in the article. Copy the article's words exactly, "
+                    "or leave the item out: " + "; ".join(problems)
+                )
+        return self
