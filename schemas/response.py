@@ -7,7 +7,9 @@ short because they are sent with every request.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
@@ -19,6 +21,22 @@ class GroundingCheck(Protocol):
     """Passed in the validation context by the pipeline; schemas stay free of pipeline code."""
 
     def problems(self, response: "ExtractionResponse") -> list[str]: ...
+
+
+# The pipeline sets the check here rather than in instructor's `context`:
+# instructor renders every message as a Jinja template when given a context,
+# and article text must never be rendered as a template.
+_active_check: ContextVar["GroundingCheck | None"] = ContextVar("grounding_check", default=None)
+
+
+@contextmanager
+def grounding_check(check: "GroundingCheck | None") -> Iterator[None]:
+    """Within this block, validating an ExtractionResponse also checks it against the article."""
+    token = _active_check.set(check)
+    try:
+        yield
+    finally:
+        _active_check.reset(token)
 
 
 def _fold_enum_value(value: Any) -> Any:
@@ -33,7 +51,11 @@ class _CompactJsonSchema(GenerateJsonSchema):
     """Drops titles and null/empty defaults: they are sent with every request and tell the model nothing."""
 
     def generate(self, schema, mode: JsonSchemaMode = "validation"):  # type: ignore[override]
-        return _strip_noise(super().generate(schema, mode=mode))
+        full = super().generate(schema, mode=mode)
+        compact = _strip_noise(full)
+        if "title" in full:  # instructor names the tool after the root title
+            compact["title"] = full["title"]
+        return compact
 
 
 def _strip_noise(node: Any) -> Any:
@@ -121,9 +143,9 @@ class ExtractionResponse(_Out):
 
     @model_validator(mode="after")
     def _grounded_in_article(self, info: ValidationInfo) -> "ExtractionResponse":
-        # Without a check in the context (offline parsing of a last answer) the
+        # Without a check (parsing a last answer after the re-asks ran out) the
         # pipeline drops ungrounded items itself instead of asking again.
-        check: GroundingCheck | None = (info.context or {}).get("grounding")
+        check: GroundingCheck | None = (info.context or {}).get("grounding") or _active_check.get()
         if check is not None:
             problems = check.problems(self)
             if problems:

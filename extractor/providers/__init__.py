@@ -1,0 +1,1 @@
+"""Model providers: the edge where the pipeline meets a network API."""

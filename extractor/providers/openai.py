@@ -1,0 +1,349 @@
+"""The model call over the openai SDK, with instructor for structure and tenacity for transients.
+
+Two retry layers, each in one place:
+
+* `RetryPolicy` (tenacity) retries transient provider failures around the raw
+  chat-completion call: 408/409/429 (honouring Retry-After), 5xx, timeouts,
+  dropped connections and unreadable bodies, with exponential backoff plus
+  jitter, bounded in attempts and total time. The openai SDK's own retries are
+  off (max_retries=0) so that this is the only policy.
+* instructor re-asks when the answer fails validation, grounding included,
+  feeding the errors back to the model: `Settings.max_reasks` times.
+
+400/401/403/404 and context-length errors fail at once with what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import httpx2
+import instructor
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_exponential_jitter
+
+from schemas import Article, ExtractionResponse, Usage, grounding_check
+
+from ..config import Settings, redact
+from ..errors import ExtractionError, ProviderError, ReplayMissError
+from ..fixtures import answer_json
+from ..grounding import Grounder
+from ..pipeline import ModelAnswer
+from ..transport import CACHE_HEADER, REPLAY_MISS, Layer, LayeredTransport
+
+log = logging.getLogger("extractor")
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_TRANSIENT_STATUS = {408, 409, 429}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transient failures are retried. Tests pass instant sleeps."""
+
+    max_attempts: int = 6
+    max_seconds: float = 300.0
+    initial_wait: float = 1.0
+    max_wait: float = 60.0
+    jitter: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
+    # A 200 whose body is not the JSON it claims to be: a proxy or server hiccup.
+    return isinstance(exc, (openai.APIResponseValidationError, json.JSONDecodeError))
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The server's Retry-After (seconds, milliseconds or an HTTP date), if it sent one."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    try:
+        if "retry-after-ms" in headers:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class _CallLog:
+    """What happened during one article's model calls."""
+
+    attempts: int = 0
+    cache_hits: int = 0
+    retry_waits: list[float] = field(default_factory=list)
+
+
+def _describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ProviderError:
+    """A ProviderError whose message says what went wrong and what to do, with secrets masked."""
+    status = getattr(exc, "status_code", None)
+    body = getattr(exc, "body", None)
+    server_says = redact(str(getattr(exc, "message", exc)), settings.api_key)
+    where = redact(settings.base_url or "api.openai.com", settings.api_key)
+    code = body.get("code") if isinstance(body, dict) else None
+    if code == REPLAY_MISS:
+        return ReplayMissError(f"article {article_id}: {server_says}", status=status, attempts=attempts)
+    if status == 401:
+        advice = f"the server at {where} rejected the API key (401); check OPENAI_API_KEY for this base URL"
+    elif status == 403:
+        advice = f"the key may not use model {settings.model!r} (403); check the project's model access"
+    elif status == 404:
+        advice = f"model {settings.model!r} or the endpoint was not found at {where} (404); check EXTRACTOR_MODEL and OPENAI_BASE_URL"
+    elif status == 400 and ("context" in server_says.lower() or code == "context_length_exceeded"):
+        advice = f"the article is too long for {settings.model!r}'s context window; use a longer-context model or shorten the article"
+    elif status in (400, 422):
+        advice = (
+            "the server rejected the request; if it does not support tool calling, set EXTRACTOR_MODE=json_schema "
+            "or md_json"
+        )
+    elif status == 429:
+        advice = f"still rate-limited after {attempts} attempts; lower --concurrency or set --rpm/--tpm"
+    elif isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+        advice = f"could not reach {where} after {attempts} attempts; check OPENAI_BASE_URL and the network, or raise EXTRACTOR_TIMEOUT"
+    else:
+        advice = f"the provider failed after {attempts} attempts; try again later"
+    return ProviderError(
+        f"article {article_id}: {advice}. Server said: {server_says}",
+        status=status, retryable=is_transient(exc), attempts=attempts,
+    )
+
+
+def _usage(raw: Any) -> Usage:
+    if raw is None:
+        return Usage()
+    details = getattr(raw, "prompt_tokens_details", None)
+    return Usage(
+        prompt_tokens=getattr(raw, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(raw, "completion_tokens", 0) or 0,
+        cached_prompt_tokens=(getattr(details, "cached_tokens", 0) or 0) if details is not None else 0,
+    )
+
+
+def _async_inner_transport(limits: httpx2.Limits, *, aiohttp: bool) -> httpx2.AsyncBaseTransport:
+    if aiohttp:
+        try:
+            # The transport behind openai.DefaultAioHttpClient; used directly so the cache,
+            # recording and replay layers can sit on top of it.
+            from openai._vendor.httpx_aiohttp import AiohttpTransport
+
+            return AiohttpTransport(limits=limits)
+        except ImportError:  # openai installed without the aiohttp extra
+            pass
+    return httpx2.AsyncHTTPTransport(limits=limits)
+
+
+class OpenAIModel:
+    """`pipeline.Model` over an OpenAI-compatible chat completions API."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: openai.OpenAI | None = None,
+        async_client: openai.AsyncOpenAI | None = None,
+        layers: list[Layer] | None = None,
+        live: bool = True,
+        retry: RetryPolicy | None = None,
+        backend: str = "openai",
+        http: str = "aiohttp",
+        max_connections: int = 256,
+        on_response: Callable[[httpx2.Headers], None] | None = None,
+    ):
+        self.settings = settings
+        self.retry = retry or RetryPolicy()
+        self.backend = backend
+        self.mode = _MODES[settings.mode]
+        self.on_response = on_response
+        self._layers = layers or []
+        self._live = live
+        self._http = http
+        self._max_connections = max_connections
+        # A caller's client keeps its transport; only its SDK retries are turned off.
+        self._client = client.with_options(max_retries=0) if client is not None else None
+        self._async_client = async_client.with_options(max_retries=0) if async_client is not None else None
+
+    # -- clients -----------------------------------------------------------------
+    def _client_kwargs(self) -> dict[str, Any]:
+        settings = self.settings if not self._live else self.settings.require_credentials()
+        return {
+            "api_key": settings.api_key or "replay",
+            "base_url": settings.base_url,
+            "max_retries": 0,
+            "timeout": settings.timeout,
+        }
+
+    def sync_client(self) -> openai.OpenAI:
+        if self._client is None:
+            limits = httpx2.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
+            inner = httpx2.HTTPTransport(limits=limits) if self._live else None
+            transport = LayeredTransport(self._layers, inner=inner)
+            http_client = httpx2.Client(transport=transport, timeout=self.settings.timeout)
+            self._client = openai.OpenAI(**self._client_kwargs(), http_client=http_client)
+        return self._client
+
+    def async_client(self) -> openai.AsyncOpenAI:
+        if self._async_client is None:
+            limits = httpx2.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
+            inner = _async_inner_transport(limits, aiohttp=self._http == "aiohttp") if self._live else None
+            transport = LayeredTransport(self._layers, ainner=inner)
+            http_client = httpx2.AsyncClient(transport=transport, timeout=self.settings.timeout)
+            self._async_client = openai.AsyncOpenAI(**self._client_kwargs(), http_client=http_client)
+        return self._async_client
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    # -- one call --------------------------------------------------------------------
+    def _request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "model": self.settings.model,
+            "messages": messages,
+            "response_model": ExtractionResponse,
+            "max_retries": self.settings.max_reasks,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+        }
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = wait_exponential_jitter(self.retry.initial_wait, self.retry.max_wait, jitter=self.retry.jitter)(state)
+        hinted = retry_after_seconds(exc)
+        wait = min(self.retry.max_wait, hinted) if hinted is not None else backoff
+        log.info("transient failure (%s); retrying in %.2fs", type(exc).__name__, wait)
+        return wait
+
+    def _tenacity_kwargs(self) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(self.retry.max_attempts) | stop_after_delay(self.retry.max_seconds),
+            "wait": self._wait,
+            "retry": retry_if_exception(is_transient),
+            "reraise": True,
+        }
+
+    def _seen(self, raw: Any, calls: _CallLog) -> Any:
+        if raw.headers.get(CACHE_HEADER) == "hit":
+            calls.cache_hits += 1
+        if self.on_response is not None:
+            self.on_response(raw.headers)
+        return raw.parse()
+
+    def complete(self, messages: list[dict[str, str]], grounder: Grounder, *, article: Article) -> ModelAnswer:
+        client = self.sync_client()
+        calls = _CallLog()
+
+        def create(**kwargs: Any) -> Any:
+            for attempt in Retrying(sleep=self.retry.sleep, **self._tenacity_kwargs()):
+                with attempt:
+                    calls.attempts += 1
+                    return self._seen(client.chat.completions.with_raw_response.create(**kwargs), calls)
+            raise AssertionError("unreachable")
+
+        patched = instructor.patch(create=create, mode=self.mode)
+        try:
+            with grounding_check(grounder):
+                result = patched(**self._request(messages))
+        except Exception as exc:  # noqa: BLE001 - sorted out in _recover
+            return self._recover(exc, calls, article)
+        return self._answer(result, calls)
+
+    async def acomplete(self, messages: list[dict[str, str]], grounder: Grounder, *, article: Article) -> ModelAnswer:
+        client = self.async_client()
+        calls = _CallLog()
+
+        async def create(**kwargs: Any) -> Any:
+            async for attempt in AsyncRetrying(sleep=self.retry.asleep, **self._tenacity_kwargs()):
+                with attempt:
+                    calls.attempts += 1
+                    return self._seen(await client.chat.completions.with_raw_response.create(**kwargs), calls)
+            raise AssertionError("unreachable")
+
+        patched = instructor.patch(create=create, mode=self.mode)
+        try:
+            with grounding_check(grounder):
+                result = await patched(**self._request(messages))
+        except Exception as exc:  # noqa: BLE001 - sorted out in _recover
+            return self._recover(exc, calls, article)
+        return self._answer(result, calls)
+
+    # -- results -----------------------------------------------------------------------
+    def _answer(self, result: ExtractionResponse, calls: _CallLog, warnings: list[str] | None = None,
+                usage: Any = None) -> ModelAnswer:
+        return ModelAnswer(
+            response=result,
+            backend=self.backend,
+            model=self.settings.model,
+            mode=self.settings.mode,
+            attempts=calls.attempts,
+            usage=_usage(usage if usage is not None else getattr(result, "_total_usage", None)),
+            cached=calls.attempts > 0 and calls.cache_hits == calls.attempts,
+            warnings=warnings or [],
+        )
+
+    def _recover(self, exc: Exception, calls: _CallLog, article: Article) -> ModelAnswer:
+        """Turn instructor's and openai's exceptions into a last answer or one of ours."""
+        cause: BaseException = exc
+        while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
+            cause = cause.__cause__
+        if isinstance(cause, openai.APIError):
+            raise _describe_failure(cause, self.settings, calls.attempts, article.id) from None
+        if isinstance(cause, IncompleteOutputException):
+            raise ExtractionError(
+                f"article {article.id}: the model's answer was cut off at max_tokens={self.settings.max_tokens}; "
+                "raise EXTRACTOR_MAX_TOKENS or use a model with longer output",
+                article_id=article.id, attempts=calls.attempts,
+            ) from None
+        retry_exc = exc if isinstance(exc, InstructorRetryException) else None
+        last = getattr(retry_exc, "last_completion", None)
+        if last is not None:
+            # The re-asks ran out. Keep what validates without the grounding check;
+            # grounding then drops, with warnings, what is still not in the article.
+            try:
+                response = ExtractionResponse.model_validate_json(answer_json(last.model_dump()))
+            except (ValidationError, ValueError, KeyError, IndexError, TypeError):
+                response = None
+            if response is not None:
+                note = (
+                    f"re-asks exhausted after {retry_exc.n_attempts} answers; "  # type: ignore[union-attr]
+                    f"last error: {str(cause).splitlines()[0][:200]}"
+                )
+                return self._answer(response, calls, [note], usage=retry_exc.total_usage)  # type: ignore[union-attr]
+        raise ExtractionError(
+            f"article {article.id}: the model gave no valid answer after {calls.attempts} calls "
+            f"({type(cause).__name__}: {redact(str(cause), self.settings.api_key)[:300]}); "
+            "try a stronger model or mode=tools",
+            article_id=article.id, attempts=calls.attempts,
+        ) from None
