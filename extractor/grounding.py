@@ -152,17 +152,24 @@ class Grounder:
         cursor, i = 0, 0
         while i < len(words):
             for j in range(len(words), i, -1):
-                piece = " ".join(words[i:j]).strip(",;: ")
-                if len(piece) < SPLIT_MIN_PART_CHARS and j - i < len(words):
-                    continue
-                at = haystack.find(piece, cursor)
-                if at >= 0 and (not parts or at - parts[-1][1] <= SPLIT_MAX_GAP):
-                    parts.append((at, at + len(piece)))
-                    cursor, i = at + len(piece), j
+                piece = self._find_piece(" ".join(words[i:j]), cursor, first=not parts)
+                if piece is not None and (piece[1] - piece[0] >= SPLIT_MIN_PART_CHARS or j - i == len(words)):
+                    if parts and piece[0] - parts[-1][1] > SPLIT_MAX_GAP:
+                        continue
+                    parts.append(piece)
+                    cursor, i = piece[1], j
                     break
             else:
                 return None
         return parts if len(parts) > 1 else None
+
+    def _find_piece(self, piece: str, cursor: int, *, first: bool) -> tuple[int, int] | None:
+        # The model may keep or drop the comma that the attribution splits off.
+        for candidate in (piece, piece.strip(",;: ")):
+            at = self.folded.text.find(candidate, cursor)
+            if candidate and at >= 0:
+                return at, at + len(candidate)
+        return None
 
     def problems(self, response: ExtractionResponse) -> list[str]:
         """Items whose words are not in the article, phrased for the model."""
@@ -250,17 +257,15 @@ def _name_pattern(name: str) -> str:
 
 
 def find_mentions(text: str, names: list[str]) -> list[Span]:
-    """Spans where any of the names occurs as whole words; case-sensitive, else case-insensitive.
+    """Spans where any of the names occurs as whole words.
 
-    Overlaps keep the longest ("Ursula von der Leyen" over "von der Leyen").
+    Case is ignored ("Von der Leyen" / "von der Leyen") except for acronyms, so
+    that "US" never matches "us". Overlaps keep the longest match.
     """
     hits: list[tuple[int, int]] = []
     for name in {n.strip() for n in names if n and n.strip()}:
-        pattern = re.compile(_name_pattern(name))
-        found = [m.span() for m in pattern.finditer(text)]
-        if not found:
-            found = [m.span() for m in re.compile(pattern.pattern, re.IGNORECASE).finditer(text)]
-        hits.extend(found)
+        flags = 0 if name.isupper() else re.IGNORECASE
+        hits.extend(m.span() for m in re.finditer(_name_pattern(name), text, flags))
     hits.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     spans: list[Span] = []
     last_end = -1
