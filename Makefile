@@ -16,11 +16,16 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The main job, offline: batch the sample articles with the recorded model responses.
 demo: $(STAMP)
-	$(PY) -m extractor demo
+	$(PY) -m extractor batch samples -o out/demo --replay fixtures/articles --force
+	$(PY) -m extractor show out/demo --limit 2
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py
+	$(PY) bench/tokens.py
+	$(PY) bench/throughput.py
+	$(PY) bench/ratelimit.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -52,6 +52,108 @@ def extract(
 
 
 @app.command()
+def batch(
+    input_dir: Path = typer.Argument(..., help="Folder of articles."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder: records.jsonl, failures.jsonl, run.json, tables."),
+    glob: str = typer.Option("**/*.txt", help="Which files under INPUT_DIR are articles."),
+    limit: Optional[int] = typer.Option(None, help="Process at most N articles (in sorted path order)."),
+    concurrency: int = typer.Option(8, help="Most model requests in flight; lowered automatically while 429s cluster."),
+    rpm: Optional[float] = typer.Option(None, help="Client-side cap on requests per minute."),
+    tpm: Optional[float] = typer.Option(None, help="Client-side cap on prompt tokens per minute (estimated)."),
+    force: bool = typer.Option(False, "--force", help="Re-extract articles that already have a current record."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Response cache folder [default OUT/.cache]."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
+    record: Optional[Path] = typer.Option(None, help="Write every model exchange to this folder as fixtures."),
+    replay: Optional[Path] = typer.Option(None, help="Answer from fixtures in this folder; no network, no key."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count prompt tokens and estimate cost; call nothing."),
+    max_chars: int = typer.Option(30_000, help="Fail articles longer than this many characters."),
+    price: Optional[str] = typer.Option(None, help="USD per million tokens as 'INPUT,OUTPUT' (overrides the table)."),
+    max_cost: Optional[float] = typer.Option(None, help="Stop starting articles before the estimated USD cost passes this."),
+    tables: str = typer.Option("csv", help="Tables to write: csv, parquet (needs pyarrow) or none."),
+    progress: str = typer.Option("auto", help="auto, bar (live), lines (a status line every 5 s) or none."),
+    http: str = typer.Option("aiohttp", help="HTTP client under the openai SDK: aiohttp or httpx."),
+    model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
+    mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
+) -> None:
+    """Extract every article in a folder; re-running resumes where the last run stopped.
+
+    Exit status: 0 all succeeded, 1 some failed or the budget stopped the run
+    (failures.jsonl says which), 2 usage or configuration error, 130 interrupted.
+    """
+    from . import batch as batching
+    from .config import Settings
+
+    for name, value, allowed in (("--tables", tables, ("csv", "parquet", "none")),
+                                 ("--progress", progress, ("auto", "bar", "lines", "none")),
+                                 ("--http", http, ("aiohttp", "httpx"))):
+        if value not in allowed:
+            _fail(f"{name} {value!r}: use one of {', '.join(allowed)}", EXIT_USAGE)
+    if tables == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'", EXIT_USAGE)
+    config = batching.BatchConfig(
+        input_dir=input_dir, out_dir=out, glob=glob, limit=limit, concurrency=concurrency, rpm=rpm, tpm=tpm,
+        force=force, cache_dir=cache_dir, no_cache=no_cache, record=record, replay=replay, max_chars=max_chars,
+        price=price, max_cost=max_cost, tables=tables, progress=progress, http=http,
+    )
+    try:
+        settings = Settings.from_env(model=model, mode=mode)
+        if dry_run:
+            _print_dry_run(batching.dry_run(config, settings))
+            return
+        summary = batching.run_batch(config, settings)
+    except ConfigurationError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    _print_summary(summary, out)
+    raise typer.Exit(batching.exit_code(summary))
+
+
+def _print_dry_run(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"dry run: {report['model']} (fixed prompt part {report['fixed_prompt_tokens']} tokens)")
+    for column in ("article", "chars", "prompt tokens", "est. completion", "est. USD"):
+        table.add_column(column, justify="left" if column == "article" else "right")
+    for row in report["articles"]:
+        cost = row["est_cost_usd"]
+        table.add_row(row["article_id"], str(row["chars"]), str(row["prompt_tokens"]),
+                      str(row["est_completion_tokens"]), "-" if cost is None else f"{cost:.5f}")
+    total = report["total_est_cost_usd"]
+    table.add_row("total", "", str(report["total_prompt_tokens"]), str(report["total_est_completion_tokens"]),
+                  "-" if total is None else f"{total:.4f}", style="bold")
+    console = Console()
+    console.print(table)
+    for problem in report["unreadable"]:
+        console.print(f"[yellow]cannot read {problem['article_id']}: {problem['problem']}")
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    counts, tokens, cost = summary["counts"], summary["tokens"], summary["cost_usd"]["estimated"]
+    typer.echo(
+        f"{summary['status']}: {counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped, "
+        f"{counts['cached']} cached, {counts['duplicates']} duplicates of {counts['discovered']} articles "
+        f"in {summary['wall_seconds']:.1f}s; tokens {tokens['prompt']} in ({tokens['cached_prompt']} cached) / "
+        f"{tokens['completion']} out; est. ${cost:.4f}",
+        err=True,
+    )
+    typer.echo(f"outputs in {out}: records.jsonl, failures.jsonl, run.json, tables", err=True)
+
+
+@app.command()
+def show(
+    path: Path = typer.Argument(..., help="An output folder or a records.jsonl file."),
+    limit: int = typer.Option(20, help="Show at most N records."),
+) -> None:
+    """Print records in a form a person can read: parties, topics, quotes with offsets, agreements."""
+    from .show import show_records
+
+    show_records(path / "records.jsonl" if path.is_dir() else path, limit=limit)
+
+
+@app.command()
 def schema(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
 ) -> None:

@@ -38,6 +38,7 @@ from ..errors import ExtractionError, ProviderError, ReplayMissError
 from ..fixtures import answer_json
 from ..grounding import Grounder
 from ..pipeline import ModelAnswer
+from ..ratelimit import Gate
 from ..transport import CACHE_HEADER, REPLAY_MISS, Layer, LayeredTransport
 
 log = logging.getLogger("extractor")
@@ -176,13 +177,13 @@ class OpenAIModel:
         backend: str = "openai",
         http: str = "aiohttp",
         max_connections: int = 256,
-        on_response: Callable[[httpx2.Headers], None] | None = None,
+        gate: "Gate | None" = None,
     ):
         self.settings = settings
         self.retry = retry or RetryPolicy()
         self.backend = backend
         self.mode = _MODES[settings.mode]
-        self.on_response = on_response
+        self.gate = gate
         self._layers = layers or []
         self._live = live
         self._http = http
@@ -257,9 +258,24 @@ class OpenAIModel:
     def _seen(self, raw: Any, calls: _CallLog) -> Any:
         if raw.headers.get(CACHE_HEADER) == "hit":
             calls.cache_hits += 1
-        if self.on_response is not None:
-            self.on_response(raw.headers)
         return raw.parse()
+
+    async def _gated(self, client: openai.AsyncOpenAI, kwargs: dict[str, Any], calls: _CallLog) -> Any:
+        """One HTTP attempt, admitted by the batch's gate and reported back to it."""
+        if self.gate is None:
+            return self._seen(await client.chat.completions.with_raw_response.create(**kwargs), calls)
+        # ~4 characters a token is close enough for --tpm pacing and costs nothing.
+        await self.gate.enter(tokens=sum(len(str(m.get("content") or "")) for m in kwargs["messages"]) // 4)
+        try:
+            raw = await client.chat.completions.with_raw_response.create(**kwargs)
+        except openai.APIStatusError as exc:
+            await self.gate.exit(exc.status_code, exc.response.headers, retry_after_seconds(exc))
+            raise
+        except BaseException:
+            await self.gate.exit(None)
+            raise
+        await self.gate.exit(raw.status_code, raw.headers)
+        return self._seen(raw, calls)
 
     def complete(self, messages: list[dict[str, str]], grounder: Grounder, *, article: Article) -> ModelAnswer:
         client = self.sync_client()
@@ -288,7 +304,7 @@ class OpenAIModel:
             async for attempt in AsyncRetrying(sleep=self.retry.asleep, **self._tenacity_kwargs()):
                 with attempt:
                     calls.attempts += 1
-                    return self._seen(await client.chat.completions.with_raw_response.create(**kwargs), calls)
+                    return await self._gated(client, kwargs, calls)
             raise AssertionError("unreachable")
 
         patched = instructor.patch(create=create, mode=self.mode)
