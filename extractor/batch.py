@@ -28,6 +28,7 @@ from .errors import ArticleLoadError, ConfigurationError, ExtractorError
 from .loader import load_article
 from .pricing import Price, price_for
 from .progress import Progress
+from .providers.openai import RetryPolicy
 from .ratelimit import Gate
 from .store import DoneKey, FailureLog, RecordStore, write_json_atomic
 from .tables import write_tables
@@ -126,7 +127,7 @@ def _now() -> str:
 
 
 class BatchRun:
-    def __init__(self, config: BatchConfig, settings: Settings):
+    def __init__(self, config: BatchConfig, settings: Settings, retry: RetryPolicy | None = None):
         self.config = config
         self.settings = settings
         self.out = config.out_dir
@@ -140,7 +141,7 @@ class BatchRun:
         # Built before any work so a missing key or bad flag fails the run at once (exit 2).
         self.model = make_model(
             settings, replay=config.replay, record=config.record, cache_dir=cache_dir,
-            gate=self.gate, http=config.http, max_connections=max(64, config.concurrency * 2),
+            gate=self.gate, http=config.http, max_connections=max(64, config.concurrency * 2), retry=retry,
         )
         self.cache_dir = cache_dir
         self._seen_sha: dict[str, str] = {}
@@ -310,7 +311,7 @@ def exit_code(summary: dict[str, Any]) -> int:
     return 1 if counts["failed"] or counts["not_started_budget"] else 0
 
 
-def run_batch(config: BatchConfig, settings: Settings) -> dict[str, Any]:
+def run_batch(config: BatchConfig, settings: Settings, retry: RetryPolicy | None = None) -> dict[str, Any]:
     if not config.input_dir.is_dir():
         raise ConfigurationError(f"{config.input_dir} is not a directory; give the folder that holds the articles")
     try:
@@ -319,7 +320,7 @@ def run_batch(config: BatchConfig, settings: Settings) -> dict[str, Any]:
         raise ConfigurationError(f"cannot create output directory {config.out_dir}: {exc.strerror}") from None
     if config.concurrency < 1:
         raise ConfigurationError("--concurrency must be at least 1")
-    return asyncio.run(BatchRun(config, settings).run())
+    return asyncio.run(BatchRun(config, settings, retry).run())
 
 
 

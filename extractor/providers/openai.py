@@ -184,6 +184,9 @@ class OpenAIModel:
         self.backend = backend
         self.mode = _MODES[settings.mode]
         self.gate = gate
+        self._backoff = wait_exponential_jitter(
+            multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.jitter
+        )
         self._layers = layers or []
         self._live = live
         self._http = http
@@ -241,7 +244,7 @@ class OpenAIModel:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        backoff = wait_exponential_jitter(self.retry.initial_wait, self.retry.max_wait, jitter=self.retry.jitter)(state)
+        backoff = self._backoff(state)
         hinted = retry_after_seconds(exc)
         wait = min(self.retry.max_wait, hinted) if hinted is not None else backoff
         log.info("transient failure (%s); retrying in %.2fs", type(exc).__name__, wait)

@@ -1,0 +1,266 @@
+"""A loopback OpenAI-compatible server for tests and benchmarks, with latency, faults and rate limits.
+
+    python -m extractor.devserver --fixtures fixtures/articles --latency 0.5 --p429 0.2
+
+It answers POST /v1/chat/completions from fixtures (by article sha256), or,
+for articles with no fixture, with a small answer built from the article's own
+sentences so that it always grounds. GET /stats reports what it served.
+Faults are drawn per request: 429 with Retry-After, 500/503, a malformed body,
+a response slower than the client's timeout, finish_reason=length, and a
+dropped connection. `--rate` enforces a real token bucket of R requests per
+second with 429 + Retry-After beyond it, and `--ratelimit-headers` sends
+x-ratelimit-* headers. It binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .fixtures import FixtureIndex, completion_for, request_article_sha
+from .prompt import article_from_messages
+
+_SENTENCE = re.compile(r"[^.!?\n]{20,200}[.!?]")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
+
+
+@dataclass
+class Faults:
+    p429: float = 0.0
+    p5xx: float = 0.0
+    malformed: float = 0.0
+    slow: float = 0.0
+    length: float = 0.0
+    drop: float = 0.0
+    slow_seconds: float = 30.0
+    retry_after: float = 0.05
+
+
+@dataclass
+class ServerConfig:
+    fixtures: Path | None = None
+    latency: float = 0.0
+    faults: Faults = field(default_factory=Faults)
+    rate: float | None = None  # requests per second; None = unlimited
+    burst: float | None = None
+    ratelimit_headers: bool = False
+    seed: int = 1234
+
+
+def synthetic_answer(text: str) -> dict[str, Any]:
+    """An answer whose every snippet is taken from the article, so grounding always succeeds."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text)] or [text.strip()[:120] or "."]
+    names = list(dict.fromkeys(_CAPITALISED.findall(text)))[:3] or ["Unknown"]
+    words = sentences[0].split()
+    return {
+        "summary": sentences[0],
+        "parties": [{"name": n, "kind": "other"} for n in names],
+        "topics": [{"category": "defence_cooperation", "label": "cooperation", "evidence": [" ".join(words[:6])]}],
+        "quotes": [{"speaker": names[0], "text": sentences[-1], "kind": "indirect", "cue": "said"}],
+        "agreements": [],
+    }
+
+
+class LoopbackServer:
+    def __init__(self, config: ServerConfig):
+        self.config = config
+        self.index = FixtureIndex(config.fixtures) if config.fixtures else None
+        self.random = random.Random(config.seed)
+        self.counts: Counter[str] = Counter()
+        self.by_article: Counter[str] = Counter()
+        self.authorization_seen = 0
+        self._bucket = config.burst or (config.rate or 0)
+        self._bucket_stamp = time.monotonic()
+        self.runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # -- rate limit ---------------------------------------------------------------------------
+    def _take_token(self) -> float | None:
+        """None when admitted; else seconds until a token is free."""
+        rate = self.config.rate
+        if not rate:
+            return None
+        capacity = self.config.burst or rate
+        now = time.monotonic()
+        self._bucket = min(capacity, self._bucket + (now - self._bucket_stamp) * rate)
+        self._bucket_stamp = now
+        if self._bucket >= 1:
+            self._bucket -= 1
+            return None
+        return (1 - self._bucket) / rate
+
+    def _limit_headers(self) -> dict[str, str]:
+        if not (self.config.ratelimit_headers and self.config.rate):
+            return {}
+        capacity = self.config.burst or self.config.rate
+        remaining = max(0, int(self._bucket))
+        reset = (capacity - self._bucket) / self.config.rate
+        return {
+            "x-ratelimit-limit-requests": str(int(capacity)),
+            "x-ratelimit-remaining-requests": str(remaining),
+            "x-ratelimit-reset-requests": f"{reset:.3f}s",
+        }
+
+    # -- handlers -------------------------------------------------------------------------------
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        if request.headers.get("authorization"):
+            self.authorization_seen += 1
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return web.json_response({"error": {"message": "body is not JSON"}}, status=400)
+        sha = request_article_sha(body) or "none"
+        self.counts["requests"] += 1
+        self.by_article[sha] += 1
+
+        wait = self._take_token()
+        if wait is not None:
+            self.counts["429_rate"] += 1
+            headers = {"retry-after": f"{wait:.3f}", **self._limit_headers()}
+            return web.json_response({"error": {"message": "rate limited", "type": "requests"}}, status=429, headers=headers)
+
+        faults = self.config.faults
+        roll = self.random.random()
+        if self.config.latency:
+            await asyncio.sleep(self.config.latency)
+        for name, probability in (("429", faults.p429), ("5xx", faults.p5xx), ("malformed", faults.malformed),
+                                  ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop)):
+            if roll < probability:
+                return await self._fault(name, request, body)
+            roll -= probability
+
+        text = article_from_messages(body.get("messages", [])) or ""
+        answered = self.index.answer(body) if self.index else None
+        if answered is None:
+            payload = completion_for(body, json.dumps(synthetic_answer(text)), template={
+                "usage": {"prompt_tokens": sum(len(str(m.get("content"))) for m in body["messages"]) // 4,
+                          "completion_tokens": 120, "total_tokens": 0}})
+            status = 200
+        else:
+            status, payload = answered
+        self.counts[f"status_{status}"] += 1
+        return web.json_response(payload, status=status, headers=self._limit_headers())
+
+    async def _fault(self, name: str, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        self.counts[f"fault_{name}"] += 1
+        faults = self.config.faults
+        if name == "429":
+            return web.json_response({"error": {"message": "slow down"}}, status=429,
+                                     headers={"retry-after": str(faults.retry_after)})
+        if name == "5xx":
+            return web.json_response({"error": {"message": "overloaded"}}, status=self.random.choice([500, 503]))
+        if name == "malformed":
+            return web.Response(status=200, body=b'{"id": "x", "choices": [', content_type="application/json")
+        if name == "slow":
+            await asyncio.sleep(faults.slow_seconds)
+            return web.json_response({"error": {"message": "too late"}}, status=504)
+        if name == "length":
+            text = article_from_messages(body.get("messages", [])) or ""
+            payload = completion_for(body, json.dumps(synthetic_answer(text))[:40],
+                                     template={"choices": [{"finish_reason": "length"}]})
+            return web.json_response(payload)
+        # drop: close the connection without an HTTP response
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(status=500)
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats_dict())
+
+    def stats_dict(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "by_article": dict(self.by_article),
+                "authorization_seen": self.authorization_seen, "config": json.loads(json.dumps(asdict(self.config), default=str))}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_get("/stats", self.stats)
+        return app
+
+    async def start(self, port: int = 0) -> int:
+        self.runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port, backlog=4096)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.port
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+class ThreadedServer:
+    """The server on its own event loop in a background thread (for tests in one process)."""
+
+    def __init__(self, config: ServerConfig):
+        self.server = LoopbackServer(config)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> "ThreadedServer":
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/v1"
+
+    def stats(self) -> dict[str, Any]:
+        return asyncio.run_coroutine_threadsafe(self._stats(), self.loop).result(10)
+
+    async def _stats(self) -> dict[str, Any]:
+        return self.server.stats_dict()
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fixtures", type=Path)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--rate", type=float)
+    parser.add_argument("--burst", type=float)
+    parser.add_argument("--ratelimit-headers", action="store_true")
+    parser.add_argument("--seed", type=int, default=1234)
+    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop"):
+        parser.add_argument(f"--{name}", type=float, default=0.0)
+    parser.add_argument("--slow-seconds", type=float, default=30.0)
+    parser.add_argument("--retry-after", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    faults = Faults(args.p429, args.p5xx, args.malformed, args.slow, args.length, args.drop, args.slow_seconds,
+                    args.retry_after)
+    config = ServerConfig(args.fixtures, args.latency, faults, args.rate, args.burst, args.ratelimit_headers, args.seed)
+
+    async def serve() -> None:
+        server = LoopbackServer(config)
+        port = await server.start(args.port)
+        print(json.dumps({"port": port}), flush=True)
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
