@@ -262,10 +262,14 @@ def find_mentions(text: str, names: list[str]) -> list[Span]:
     Case is ignored ("Von der Leyen" / "von der Leyen") except for acronyms, so
     that "US" never matches "us". Overlaps keep the longest match.
     """
+    unique = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
     hits: list[tuple[int, int]] = []
-    for name in {n.strip() for n in names if n and n.strip()}:
-        flags = 0 if name.isupper() else re.IGNORECASE
-        hits.extend(m.span() for m in re.finditer(_name_pattern(name), text, flags))
+    for names_of_case, flags in (([n for n in unique if n.isupper()], 0),
+                                 ([n for n in unique if not n.isupper()], re.IGNORECASE)):
+        if names_of_case:
+            # One alternation, longest first, so each party costs one scan of the text.
+            pattern = "|".join(_name_pattern(n) for n in names_of_case)
+            hits.extend(m.span() for m in re.finditer(pattern, text, flags))
     hits.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     spans: list[Span] = []
     last_end = -1

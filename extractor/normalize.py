@@ -60,17 +60,21 @@ def country_code(name: str | None) -> str | None:
         return None
 
 
+# Name helpers are called for every pair of surface forms; the same few strings recur.
+@lru_cache(maxsize=8192)
 def _key(name: str) -> str:
     return " ".join(_LEADING_ARTICLE.sub("", name).replace("\u2019", "'").casefold().split())
 
 
+@lru_cache(maxsize=8192)
 def _acronym(name: str) -> str:
     words = [w for w in re.split(r"[\s-]+", name) if w and w[0].isupper()]
     return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
 
 
-def _name_tokens(name: str) -> list[str]:
-    return [t for t in _key(name).replace(".", "").split() if t not in _HONORIFICS]
+@lru_cache(maxsize=8192)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    return tuple(t for t in _key(name).replace(".", "").split() if t not in _HONORIFICS)
 
 
 def same_entity(a: str, b: str, *, person: bool) -> bool:

@@ -20,7 +20,6 @@ from extractor.providers.openai import RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"
-SEEDS = ROOT.parent / "shared" / "seeds"
 FAKE_KEY = "sk-test-THIS-IS-NOT-A-REAL-KEY-0123456789"
 
 

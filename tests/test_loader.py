@@ -5,19 +5,19 @@ import pytest
 from extractor import ArticleLoadError, load_article
 from extractor.loader import parse_article_text
 
-from conftest import ARTICLES, SEEDS
+from conftest import ARTICLES
 
 
 def test_seed_header_is_removed_and_date_parsed():
-    article = load_article(SEEDS / "000_bbc8b586875dde86.txt")
+    article = load_article(ARTICLES / "seed_000_netherlands_india.txt")
     assert article.published == dt.date(2025, 5, 20)
     assert article.text.startswith("Netherlands Defence Minister Ruben Brekelmans")
-    assert article.id == "000_bbc8b586875dde86"
+    assert article.id == "seed_000_netherlands_india"
     assert article.length == len(article.text)
 
 
 def test_dateline_on_the_header_line():
-    article = load_article(SEEDS / "003_20b516b000ed5307.txt")
+    article = load_article(ARTICLES / "seed_003_eu_india.txt")
     assert article.published == dt.date(2025, 2, 28)
     assert article.dateline == "NEW DELHI"
     assert article.text.startswith("NEW DELHI: The European Union (EU)")  # the dateline stays in the text
