@@ -28,6 +28,11 @@ from rapidfuzz import fuzz
 
 from schemas import AgreementOut, Alignment, ExtractionResponse, QuoteOut, Span, Topic
 
+# A long quote may come back abbreviated as "first words ... last words": the
+# pipeline recovers the rest from the article instead of paying for it in tokens.
+ELLIPSES = ("...", "\u2026")
+ELIDED_MAX_CHARS = 2000
+ELIDED_MIN_END_CHARS = 12
 FUZZY_THRESHOLD = 90.0
 FUZZY_MIN_CHARS = 24
 SPLIT_MAX_GAP = 300
@@ -132,6 +137,10 @@ class Grounder:
         found = haystack.find(needle)
         if found >= 0:
             return Located((self._span(*self.folded.original(found, found + len(needle))),), Alignment.NORMALIZED)
+        if allow_split and any(mark in bare for mark in ELLIPSES):
+            elided = self._elided(bare)
+            if elided is not None:
+                return elided
         if allow_split:
             parts = self._split_parts(needle)
             if parts:
@@ -143,6 +152,42 @@ class Grounder:
                     (self._span(*self.folded.original(match.dest_start, match.dest_end)),), Alignment.FUZZY
                 )
         return None
+
+    def _elided(self, bare: str) -> Located | None:
+        """'head ... tail': the article's text from head to tail, split where an attribution interrupts it."""
+        head, _, tail = re.split(r"(\.\.\.|\u2026)", bare, maxsplit=1)
+        head, tail = fold(head).rstrip(" ,"), fold(tail).lstrip(" ,")
+        if len(head) < ELIDED_MIN_END_CHARS or len(tail) < ELIDED_MIN_END_CHARS:
+            return None
+        haystack = self.folded.text
+        start = haystack.find(head)
+        if start < 0:
+            return None
+        end = haystack.find(tail, start + len(head))
+        if end < 0 or end + len(tail) - start > ELIDED_MAX_CHARS:
+            return None
+        begin, finish = self.folded.original(start, end + len(tail))
+        return Located(tuple(self._span(s, e) for s, e in self._unquoted_parts(begin, finish)), Alignment.NORMALIZED)
+
+    def _unquoted_parts(self, begin: int, finish: int) -> list[tuple[int, int]]:
+        """[begin, finish) minus attributions between quotation marks ('," she said, "')."""
+        marks = [i for i in range(begin, finish) if self.text[i] in '"\u201c\u201d']
+        if not marks or len(marks) % 2:
+            return [(begin, finish)]
+        parts, cursor = [], begin
+        for close, reopen in zip(marks[::2], marks[1::2]):
+            parts.append((cursor, close))
+            cursor = reopen + 1
+        parts.append((cursor, finish))
+        trimmed = []
+        for s, e in parts:
+            while s < e and self.text[s].isspace():
+                s += 1
+            while e > s and self.text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                trimmed.append((s, e))
+        return trimmed
 
     def _split_parts(self, needle: str) -> list[tuple[int, int]] | None:
         """Greedy: the longest run of words found after the previous part, then the rest."""

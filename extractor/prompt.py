@@ -29,7 +29,7 @@ _PROMPT_VOCABULARIES = (
     ("topic category", TopicCategory),
     ("quote kind", QuoteKind),
     ("agreement kind", AgreementKind),
-    ("agreement status (from intent to effect)", AgreementStatus),
+    ("agreement status", AgreementStatus),
 )
 
 _env = jinja2.Environment(

@@ -145,7 +145,7 @@ class AgreementOut(_Out):
 
 
 class ExtractionResponse(_Out):
-    """Security-cooperation facts from one news article."""
+    """Facts from one news article."""
 
     summary: str
     parties: list[PartyOut] = Field(default_factory=list)

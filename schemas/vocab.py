@@ -31,46 +31,46 @@ class Vocabulary(str, Enum):
 
 
 class PartyKind(Vocabulary):
-    COUNTRY = "country", "a sovereign state"
-    INTERNATIONAL_ORGANIZATION = "international_organization", "an organisation of states (EU, NATO, UN)"
-    GOVERNMENT_BODY = "government_body", "a ministry, agency, commission or armed service"
-    PERSON = "person", "a named individual"
-    COMPANY = "company", "a firm or manufacturer"
-    ARMED_GROUP = "armed_group", "a non-state armed or terrorist group"
-    OTHER = "other", "any other actor"
+    COUNTRY = "country", "sovereign state"
+    INTERNATIONAL_ORGANIZATION = "international_organization", "body of states (EU, NATO, UN)"
+    GOVERNMENT_BODY = "government_body", "ministry, agency, commission, armed service"
+    PERSON = "person", "individual"
+    COMPANY = "company", "firm, manufacturer"
+    ARMED_GROUP = "armed_group", "non-state armed group"
+    OTHER = "other", "other actor"
 
 
 class Involvement(Vocabulary):
-    PARTICIPANT = "participant", "acts in the story (meets, speaks, signs)"
-    MENTIONED = "mentioned", "referenced only (a model, a tour stop)"
+    PARTICIPANT = "participant", "acts in the story"
+    MENTIONED = "mentioned", "referenced only"
 
 
 class TopicCategory(Vocabulary):
-    DEFENCE_COOPERATION = "defence_cooperation", "defence ties, partnerships, dialogues"
-    TERRORISM = "terrorism", "terrorism and counter-terrorism"
-    MARITIME_SECURITY = "maritime_security", "security at sea, naval presence"
-    CYBER_SECURITY = "cyber_security", "cyber-attacks and cyber defence"
-    SPACE_SECURITY = "space_security", "security uses of space"
+    DEFENCE_COOPERATION = "defence_cooperation", "defence ties, dialogues"
+    TERRORISM = "terrorism", "incl. counter-terrorism"
+    MARITIME_SECURITY = "maritime_security", "at sea, naval"
+    CYBER_SECURITY = "cyber_security", "cyber attacks and defence"
+    SPACE_SECURITY = "space_security", "space assets and uses"
     DRONES_UAV = "drones_uav", "unmanned systems"
-    AIR_AND_MISSILE_DEFENCE = "air_and_missile_defence", "air and missile defence"
-    DEFENCE_INDUSTRY = "defence_industry", "industrial cooperation, co-production"
+    AIR_AND_MISSILE_DEFENCE = "air_and_missile_defence", "air and missile threats"
+    DEFENCE_INDUSTRY = "defence_industry", "co-production, industrial ties"
     ARMS_PROCUREMENT = "arms_procurement", "buying or transferring weapons"
-    INFORMATION_SHARING = "information_sharing", "intelligence and information exchange"
-    CRITICAL_INFRASTRUCTURE = "critical_infrastructure", "protecting energy, transport, networks"
-    EMERGING_TECHNOLOGIES = "emerging_technologies", "AI, quantum, chips in security"
-    MILITARY_EXERCISES = "military_exercises", "joint exercises and training"
-    HYBRID_THREATS = "hybrid_threats", "disinformation, coercion, grey-zone"
-    NUCLEAR_CBRN = "nuclear_cbrn", "nuclear, chemical, biological weapons"
-    BORDER_SECURITY = "border_security", "borders and territorial integrity"
-    REGIONAL_STABILITY = "regional_stability", "stability and conflict in a region"
-    ECONOMIC_SECURITY = "economic_security", "supply chains, economic coercion"
-    OTHER = "other", "any other security topic"
+    INFORMATION_SHARING = "information_sharing", "intelligence exchange"
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure", "energy, transport, networks"
+    EMERGING_TECHNOLOGIES = "emerging_technologies", "AI, quantum, chips"
+    MILITARY_EXERCISES = "military_exercises", "joint drills, training"
+    HYBRID_THREATS = "hybrid_threats", "disinformation, coercion"
+    NUCLEAR_CBRN = "nuclear_cbrn", "nuclear, chemical, biological"
+    BORDER_SECURITY = "border_security", "borders, territory"
+    REGIONAL_STABILITY = "regional_stability", "regional conflict, balance"
+    ECONOMIC_SECURITY = "economic_security", "supply chains, coercion"
+    OTHER = "other", "other security topic"
 
 
 class QuoteKind(Vocabulary):
-    DIRECT = "direct", "verbatim words, with or without quotation marks"
+    DIRECT = "direct", "verbatim, marked or not"
     MIXED = "mixed", "reported speech with a quoted fragment"
-    INDIRECT = "indirect", "paraphrased reported speech"
+    INDIRECT = "indirect", "paraphrase"
 
 
 class Alignment(Vocabulary):
@@ -80,24 +80,23 @@ class Alignment(Vocabulary):
 
 
 class AgreementKind(Vocabulary):
-    PARTNERSHIP = "partnership", "a strategic, security or defence partnership"
-    TREATY = "treaty", "a formal treaty"
-    MEMORANDUM_OF_UNDERSTANDING = "memorandum_of_understanding", "an MoU or letter of intent"
-    JOINT_DECLARATION = "joint_declaration", "a joint statement or declaration"
-    FRAMEWORK_AGREEMENT = "framework_agreement", "an umbrella agreement for later deals"
-    PROCUREMENT_CONTRACT = "procurement_contract", "a contract to buy or supply equipment"
-    PROGRAMME_PARTICIPATION = "programme_participation", "joining a programme run by others"
-    COOPERATION_MECHANISM = "cooperation_mechanism", "a standing dialogue or working group"
-    OTHER = "other", "any other agreement"
+    PARTNERSHIP = "partnership", "strategic or defence partnership"
+    TREATY = "treaty", "formal treaty"
+    MEMORANDUM_OF_UNDERSTANDING = "memorandum_of_understanding", "MoU, letter of intent"
+    JOINT_DECLARATION = "joint_declaration", "joint statement"
+    FRAMEWORK_AGREEMENT = "framework_agreement", "umbrella for later deals"
+    PROCUREMENT_CONTRACT = "procurement_contract", "purchase or supply contract"
+    PROGRAMME_PARTICIPATION = "programme_participation", "joining others' programme"
+    COOPERATION_MECHANISM = "cooperation_mechanism", "standing dialogue, working group"
+    OTHER = "other", "other agreement"
 
 
+# From intent to effect, after PLOVER: exploring/proposed = AGREE, negotiating = CONSULT, signed = SUPPORT.
 class AgreementStatus(Vocabulary):
-    """From intent to effect, after PLOVER: exploring/proposed = AGREE, negotiating = CONSULT, signed = SUPPORT."""
-
-    EXPLORING = "exploring", "intent to consider it"
+    EXPLORING = "exploring", "intent to consider"
     PROPOSED = "proposed", "formally offered"
     NEGOTIATING = "negotiating", "in talks"
-    AGREED = "agreed", "decision announced, not signed"
+    AGREED = "agreed", "decided, not signed"
     SIGNED = "signed", "formally signed"
-    IN_FORCE = "in_force", "in effect or being carried out"
+    IN_FORCE = "in_force", "in effect"
     REJECTED = "rejected", "declined or abandoned"

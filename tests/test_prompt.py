@@ -2,13 +2,14 @@ import json
 
 from extractor import prompt
 from extractor.grounding import Grounder
-from schemas import ExtractionResponse, TopicCategory
+from schemas import AgreementKind, AgreementStatus, ExtractionResponse, PartyKind, QuoteKind, TopicCategory
 
 
 def test_every_vocabulary_definition_is_rendered_from_schemas():
     system = prompt.system_prompt()
-    for category in TopicCategory:
-        assert f"- {category.value}: {category.definition}" in system
+    for vocabulary in (PartyKind, TopicCategory, QuoteKind, AgreementKind, AgreementStatus):
+        for member in vocabulary:
+            assert f"{member.value}: {member.definition}" in system, member
 
 
 def test_system_prompt_says_article_text_is_data():
@@ -20,6 +21,19 @@ def test_article_comes_last_and_the_prefix_is_identical_across_articles():
     a, b = prompt.messages("First article.\nText."), prompt.messages("Second, different article.")
     assert a[0] == b[0]  # the system message: byte-identical, cacheable
     assert a[-1]["content"].startswith(prompt.OPEN) and a[-1]["content"].endswith(prompt.CLOSE)
+
+
+def test_long_quotes_may_be_abbreviated_and_are_recovered_whole():
+    from extractor.grounding import Grounder
+
+    text = ("\u201cThis will help us step up our work to counter common threats whether on cross-border terrorism,"
+            "\u201d she said, \u201cmaritime security threats or attacks on our critical infrastructure.\u201d")
+    located = Grounder(text).locate("This will help us step up ... attacks on our critical infrastructure.", allow_split=True)
+    assert [s.text for s in located.spans] == [
+        "This will help us step up our work to counter common threats whether on cross-border terrorism,",
+        "maritime security threats or attacks on our critical infrastructure.",
+    ]
+    assert "first 6 words ... the last 6 words" in prompt.system_prompt()
 
 
 def test_delimiters_inside_the_article_are_defused_and_recovered():
