@@ -243,7 +243,8 @@ class BatchRun:
             except (NotImplementedError, RuntimeError):
                 pass
         beat = asyncio.create_task(heartbeat())
-        workers = [asyncio.create_task(worker()) for _ in range(min(self.config.concurrency, max(1, len(paths))))]
+        worker_count = min(self.config.concurrency, max(1, len(paths)))
+        workers = [asyncio.create_task(worker()) for _ in range(worker_count)]
         try:
             await asyncio.gather(*workers)
             self.status = "budget_stopped" if self._budget_hit else "completed"
