@@ -32,6 +32,9 @@ from aiohttp import web
 from .fixtures import FixtureIndex, completion_for, request_article_sha
 from .prompt import article_from_messages
 
+# /stats also counts requests and 429s from this long after the first request on,
+# to tell a client's steady state from its first probe of an unknown limit.
+WARMUP_SECONDS = 5.0
 _SENTENCE = re.compile(r"[^.!?\n]{20,200}[.!?]")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
@@ -81,6 +84,7 @@ class LoopbackServer:
         self.counts: Counter[str] = Counter()
         self.by_article: Counter[str] = Counter()
         self.authorization_seen = 0
+        self._first_request_at: float | None = None
         self._bucket = config.burst or (config.rate or 0)
         self._bucket_stamp = time.monotonic()
         self.runner: web.AppRunner | None = None
@@ -125,10 +129,17 @@ class LoopbackServer:
         sha = request_article_sha(body) or "none"
         self.counts["requests"] += 1
         self.by_article[sha] += 1
+        now = time.monotonic()
+        self._first_request_at = self._first_request_at or now
+        warm = now - self._first_request_at >= WARMUP_SECONDS
+        if warm:
+            self.counts["requests_after_warmup"] += 1
 
         wait = self._take_token()
         if wait is not None:
             self.counts["429_rate"] += 1
+            if warm:
+                self.counts["429_rate_after_warmup"] += 1
             headers = {"retry-after": f"{wait:.3f}", **self._limit_headers()}
             return web.json_response({"error": {"message": "rate limited", "type": "requests"}}, status=429, headers=headers)
 

@@ -28,7 +28,7 @@ import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError, create_model
-from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
 from schemas import Article, ExtractionResponse, Usage, grounding_check
@@ -300,9 +300,18 @@ class OpenAIModel:
         log.info("transient failure (%s); retrying in %.2fs", type(exc).__name__, wait)
         return wait
 
+    def _stop(self, state: RetryCallState) -> bool:
+        """Bounded in time always; in attempts too, where 429s (pacing, not failure) count a quarter."""
+        if state.seconds_since_start is not None and state.seconds_since_start >= self.retry.max_seconds:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        rate_limited = isinstance(exc, openai.RateLimitError) and self.gate is not None
+        budget = self.retry.max_attempts * (4 if rate_limited else 1)
+        return state.attempt_number >= budget
+
     def _tenacity_kwargs(self) -> dict[str, Any]:
         return {
-            "stop": stop_after_attempt(self.retry.max_attempts) | stop_after_delay(self.retry.max_seconds),
+            "stop": self._stop,
             "wait": self._wait,
             "retry": retry_if_exception(is_transient),
             "reraise": True,
@@ -320,6 +329,7 @@ class OpenAIModel:
             return self._seen(await client.chat.completions.with_raw_response.create(**kwargs), calls)
         # ~4 characters a token is close enough for --tpm pacing and costs nothing.
         await self.gate.enter(tokens=sum(len(str(m.get("content") or "")) for m in kwargs["messages"]) // 4)
+        sent = time.monotonic()
         try:
             raw = await client.chat.completions.with_raw_response.create(**kwargs)
         except openai.APIStatusError as exc:
@@ -328,7 +338,7 @@ class OpenAIModel:
         except BaseException:
             await self.gate.exit(None)
             raise
-        await self.gate.exit(raw.status_code, raw.headers)
+        await self.gate.exit(raw.status_code, raw.headers, latency=time.monotonic() - sent)
         return self._seen(raw, calls)
 
     def complete(self, messages: list[dict[str, str]], grounder: Grounder, *, article: Article) -> ModelAnswer:
