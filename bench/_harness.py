@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -71,23 +70,24 @@ class Measured:
     summary: dict
 
 
-def run_batch(input_dir: Path, base_url: str, *extra: str, timeout: float = 1800) -> Measured:
-    """One `extractor batch` subprocess; CPU and peak RSS are the child's own (getrusage)."""
+def run_batch(input_dir: Path, base_url: str, *extra: str) -> Measured:
+    """One `extractor batch` subprocess; CPU and peak RSS are that process's own."""
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-bench-not-a-real-key-000000"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    result = subprocess.run(
+    process = subprocess.Popen(
         [PYTHON, "-m", "extractor", "batch", str(input_dir), "-o", str(out), "--progress", "none", "--tables", "none",
          *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
+    stderr = process.stderr.read()  # type: ignore[union-attr]
+    # wait4 gives this child's own CPU and peak RSS (KiB on Linux), not a maximum over all children.
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode not in (0, 1):
-        raise RuntimeError(f"batch failed ({result.returncode}): {result.stderr[-2000:]}")
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"batch failed ({process.returncode}): {stderr[-2000:]}")
     summary = json.loads((out / "run.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far, in KiB on Linux.
-    return Measured(summary["counts"]["ok"], summary["counts"]["failed"], wall, cpu, after.ru_maxrss / 1024, summary)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(summary["counts"]["ok"], summary["counts"]["failed"], wall, cpu, usage.ru_maxrss / 1024, summary)

@@ -67,12 +67,14 @@ class Totals:
     latencies: list[float] = field(default_factory=list)
 
     def add(self, record: ArticleRecord, price: Price | None) -> None:
+        if record.provenance.cached:  # answered from the response cache: nothing spent this run
+            return
+        self.attempts += record.provenance.attempts
         usage = record.provenance.usage
         self.prompt_tokens += usage.prompt_tokens
         self.cached_prompt_tokens += usage.cached_prompt_tokens
         self.completion_tokens += usage.completion_tokens
-        self.attempts += record.provenance.attempts
-        if price and not record.provenance.cached:
+        if price:
             self.cost += price.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_prompt_tokens)
 
 

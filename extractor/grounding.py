@@ -271,27 +271,31 @@ def ground(response: ExtractionResponse, grounder: Grounder) -> Grounded:
             out.quotes.append(GroundedQuote(quote, located))
 
     for topic in response.topics:
-        hits = [grounder.locate(s) for s in topic.evidence]
-        for snippet, hit in zip(topic.evidence, hits):
-            if hit is None:
-                out.warnings.append(f"dropped evidence {snippet[:80]!r} of topic {topic.category.value}: not in the article")
-        spans = _unique_spans([h for h in hits if h is not None])
+        spans = _evidence_spans(topic.evidence, grounder, f"topic {topic.category.value}", out.warnings)
         if spans:
             out.topics.append(Topic(category=topic.category, label=topic.label, evidence=spans))
         else:
             out.warnings.append(f"dropped topic {topic.category.value} ({topic.label!r}): none of its evidence is in the article")
 
     for agreement in response.agreements:
-        hits = [grounder.locate(s) for s in agreement.evidence]
-        for snippet, hit in zip(agreement.evidence, hits):
-            if hit is None:
-                out.warnings.append(f"dropped evidence {snippet[:80]!r} of agreement {agreement.name!r}: not in the article")
-        spans = _unique_spans([h for h in hits if h is not None])
+        spans = _evidence_spans(agreement.evidence, grounder, f"agreement {agreement.name!r}", out.warnings)
         if spans:
             out.agreements.append(GroundedAgreement(agreement, spans))
         else:
             out.warnings.append(f"dropped agreement {agreement.name!r}: none of its evidence is in the article")
     return out
+
+
+def _evidence_spans(snippets: list[str], grounder: Grounder, owner: str, warnings: list[str]) -> list[Span]:
+    """Spans of the snippets found in the article; a warning for each one that is not."""
+    found: list[Located] = []
+    for snippet in snippets:
+        hit = grounder.locate(snippet)
+        if hit is None:
+            warnings.append(f"dropped evidence {snippet[:80]!r} of {owner}: not in the article")
+        else:
+            found.append(hit)
+    return _unique_spans(found)
 
 
 def _name_pattern(name: str) -> str:

@@ -45,7 +45,8 @@ class Progress:
         rate = (c["ok"] + c["failed"]) / elapsed
         detail = (
             f"ok {c['ok']} failed {c['failed']} cached {c['cached']} skipped {c['skipped']} "
-            f"{rate:.1f}/s tokens {_k(totals.prompt_tokens)} in {_k(totals.completion_tokens)} out"
+            f"{rate:.1f}/s tokens {_k(totals.prompt_tokens)} in ({_k(totals.cached_prompt_tokens)} cached) "
+            f"{_k(totals.completion_tokens)} out ${totals.cost:.4f}"
         )
         return finished, detail
 
