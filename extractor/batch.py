@@ -202,7 +202,7 @@ class BatchRun:
             attempts = getattr(exc, "attempts", 0)
             self._fail(failures, article_id, path, exc, attempts=attempts, seconds=time.monotonic() - started)
             return
-        store.append(record)
+        await store.append(record)
         self.totals.add(record, self.price)
         self.totals.latencies.append(time.monotonic() - started)
         self.totals.counts["ok"] += 1

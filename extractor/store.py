@@ -10,6 +10,7 @@ and at the start of the next run if a kill came first.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from dataclasses import dataclass
@@ -112,10 +113,20 @@ class RecordStore:
     def is_done(self, article_id: str, key: DoneKey) -> bool:
         return self.done.get(article_id) == key
 
-    def append(self, record: ArticleRecord) -> None:
+    async def append(self, record: ArticleRecord) -> None:
+        """Write the record's line and return once it is on disk.
+
+        The line is written whole from the event loop, so lines never interleave;
+        the fsync, which only waits on the disk, runs in a thread so other
+        articles' requests keep going out meanwhile.
+        """
         line = record.model_dump_json() + "\n"
-        _fsync_append(self._handle, line)
-        self.done[record.article.id] = DoneKey.of(json.loads(line))
+        self._handle.write(line)
+        self._handle.flush()
+        await asyncio.to_thread(os.fsync, self._handle.fileno())
+        self.done[record.article.id] = DoneKey(
+            record.article.sha256, record.provenance.prompt_version, record.provenance.model, record.schema_version
+        )
 
     def compact(self) -> None:
         """Keep the newest record per article id; streams, so memory stays flat."""
