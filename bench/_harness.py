@@ -73,7 +73,7 @@ class Measured:
 def run_batch(input_dir: Path, base_url: str, *extra: str) -> Measured:
     """One `extractor batch` subprocess; CPU and peak RSS are that process's own."""
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
-    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-bench-not-a-real-key-000000"}
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "bench-not-a-real-key"}
     started = time.monotonic()
     process = subprocess.Popen(
         [PYTHON, "-m", "extractor", "batch", str(input_dir), "-o", str(out), "--progress", "none", "--tables", "none",

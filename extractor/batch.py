@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import re
 import signal
@@ -19,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas import SCHEMA_VERSION, ArticleRecord
+from schemas import SCHEMA_VERSION, ArticleRecord, ExtractionResponse
 
 from . import pipeline, prompt
 from .api import make_model
@@ -32,6 +33,7 @@ from .providers.openai import RetryPolicy
 from .ratelimit import Gate
 from .store import DoneKey, FailureLog, RecordStore, write_json_atomic
 from .tables import write_tables
+from .tokens import count_tokens
 
 
 @dataclass
@@ -333,12 +335,6 @@ COMPLETION_PER_ARTICLE_TOKEN = 0.8
 
 def dry_run(config: BatchConfig, settings: Settings) -> dict[str, Any]:
     """Render every prompt and count its tokens; calls nothing and needs no key."""
-    import json
-
-    from schemas import ExtractionResponse
-
-    from .tokens import count_tokens
-
     price = price_for(settings.model, config.price)
     paths = discover(config.input_dir, config.glob)[: config.limit]
     ids = article_ids(paths, config.input_dir)

@@ -6,7 +6,6 @@ or configuration errors, reported before any work starts.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -106,6 +105,8 @@ def batch(
         summary = batching.run_batch(config, settings)
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; finished records are kept in {out}; run the same command again to resume", 130)
     _print_summary(summary, out)
     raise typer.Exit(batching.exit_code(summary))
 

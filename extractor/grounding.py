@@ -191,7 +191,6 @@ class Grounder:
 
     def _split_parts(self, needle: str) -> list[tuple[int, int]] | None:
         """Greedy: the longest run of words found after the previous part, then the rest."""
-        haystack = self.folded.text
         words = needle.split(" ")
         parts: list[tuple[int, int]] = []
         cursor, i = 0, 0

