@@ -300,3 +300,20 @@ def test_dry_run_counts_tokens_and_calls_nothing(tmp_path):
     assert process.returncode == 0, stderr
     assert "seed_003_eu_india" in stdout and "total" in stdout
     assert not (tmp_path / "out" / "records.jsonl").exists()
+
+
+def test_dropped_connections_are_retried(tmp_path):
+    make_articles(tmp_path / "in", 20)
+    with ThreadedServer(ServerConfig(faults=Faults(drop=0.3), seed=3)) as server:
+        summary = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none"), settings(server), retry=FAST)
+        assert server.stats()["counts"]["fault_drop"] > 0
+    assert summary["counts"]["ok"] == 20 and exit_code(summary) == 0
+
+
+def test_answers_cut_off_at_max_tokens_fail_with_advice(tmp_path):
+    make_articles(tmp_path / "in", 3)
+    with ThreadedServer(ServerConfig(faults=Faults(length=1.0))) as server:
+        summary = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none"), settings(server), retry=FAST)
+    failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
+    assert len(failures) == 3 and summary["counts"]["failed"] == 3
+    assert all(f["error_type"] == "ExtractionError" and "EXTRACTOR_MAX_TOKENS" in f["message"] for f in failures)
