@@ -53,10 +53,37 @@ class _CompactJsonSchema(GenerateJsonSchema):
 
     def generate(self, schema, mode: JsonSchemaMode = "validation"):  # type: ignore[override]
         full = super().generate(schema, mode=mode)
-        compact = _strip_noise(full)
+        compact = _inline_single_use_enums(_strip_noise(full))
         if "title" in full:  # instructor names the tool after the root title
             compact["title"] = full["title"]
         return compact
+
+
+def _inline_single_use_enums(schema: dict[str, Any]) -> dict[str, Any]:
+    """An enum used in one place reads better, and costs fewer tokens, written where it is used."""
+    definitions = schema.get("$defs", {})
+    text = json.dumps(schema)
+    single = {
+        name for name, body in definitions.items()
+        if "enum" in body and text.count(f'"#/$defs/{name}"') == 1
+    }
+    if not single:
+        return schema
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if name in single:
+                return {**definitions[name], **{k: v for k, v in node.items() if k != "$ref"}}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    result = inline({k: v for k, v in schema.items() if k != "$defs"})
+    result["$defs"] = {k: inline(v) for k, v in definitions.items() if k not in single}
+    return result
 
 
 def _strip_noise(node: Any) -> Any:

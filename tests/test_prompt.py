@@ -66,3 +66,14 @@ def test_response_schema_is_compact_but_keeps_enums():
     assert schema["title"] == "ExtractionResponse"
     assert '"title"' not in json.dumps({k: v for k, v in schema.items() if k != "title"})
     assert "maritime_security" in text and "memorandum_of_understanding" in text
+
+
+def test_response_schema_refs_all_resolve_and_single_use_enums_are_inline():
+    import re
+
+    schema = ExtractionResponse.model_json_schema()
+    refs = set(re.findall(r"#/\$defs/(\w+)", json.dumps(schema)))
+    assert refs == set(schema["$defs"])
+    assert "PartyKind" not in schema["$defs"] and "TopicCategory" in schema["$defs"]  # used once / twice
+    party_kind = schema["$defs"]["PartyOut"]["properties"]["kind"]
+    assert "country" in party_kind["enum"]
