@@ -94,9 +94,6 @@ class FixtureIndex:
                 if isinstance(data, dict) and data.get("fixture_format") and data.get("article_sha256"):
                     self._by_sha.setdefault(data["article_sha256"], path)
 
-    def __len__(self) -> int:
-        return len(self._by_sha)
-
     def load(self, sha256: str) -> dict[str, Any] | None:
         path = self._by_sha.get(sha256)
         return json.loads(path.read_text(encoding="utf-8")) if path else None

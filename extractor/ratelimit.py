@@ -6,7 +6,9 @@ gate, so the limits hold for what is really sent, not just per article:
 * adaptive concurrency: the number of requests in flight grows by one per
   window of successes and halves, at most once per round trip, on 429s (AIMD,
   as TCP does), within [1, --concurrency];
-* a 429's Retry-After pauses everyone, not just the request that got it;
+* a 429's Retry-After pauses everyone, not just the request that got it, and
+  for a cooldown afterwards requests start evenly spaced over a round trip
+  instead of in bursts;
 * `x-ratelimit-*-requests` headers, when the server sends them: once less than
   a fifth of the window is left, requests are spaced at the rate the window
   refills instead of being spent on 429s;

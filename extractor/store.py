@@ -60,6 +60,7 @@ class RecordStore:
         self.path = path
         self.repaired_bytes = 0
         self.done: dict[str, DoneKey] = {}  # article id -> key of its newest record
+        self._superseded = False  # some id has an older record above its newest one
         self._handle: Any = None
 
     def open(self) -> "RecordStore":
@@ -100,6 +101,7 @@ class RecordStore:
             self.done[record["article"]["id"]] = DoneKey.of(record)
             count += 1
         if count != len(self.done):  # an earlier run was killed between a redo and its compaction
+            self._superseded = True
             self.compact()
 
     def iter_dicts(self) -> Iterator[dict[str, Any]]:
@@ -121,6 +123,7 @@ class RecordStore:
         articles' requests keep going out meanwhile.
         """
         line = record.model_dump_json() + "\n"
+        self._superseded = self._superseded or record.article.id in self.done
         self._handle.write(line)
         self._handle.flush()
         await asyncio.to_thread(os.fsync, self._handle.fileno())
@@ -129,7 +132,12 @@ class RecordStore:
         )
 
     def compact(self) -> None:
-        """Keep the newest record per article id; streams, so memory stays flat."""
+        """Keep the newest record per article id; streams, so memory stays flat.
+
+        Nothing to do, and nothing read, unless some record was redone."""
+        if not self._superseded:
+            return
+        self._superseded = False
         newest: dict[str, int] = {}
         total = 0
         for number, record in enumerate(self.iter_dicts()):

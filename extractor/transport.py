@@ -61,7 +61,6 @@ class ResponseCache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body BLOB NOT NULL, created REAL NOT NULL)"
         )
-        self.hits = 0
 
     @staticmethod
     def key(url: str, body: bytes) -> str:
@@ -74,7 +73,6 @@ class ResponseCache:
             row = self._db.execute("SELECT body FROM responses WHERE key = ?", (self.key(url, body),)).fetchone()
         if row is None:
             return None
-        self.hits += 1
         return httpx2.Response(200, headers={"content-type": "application/json", CACHE_HEADER: "hit"}, content=row[0])
 
     def store(self, url: str, body: bytes, response: httpx2.Response, content: bytes) -> None:
@@ -210,10 +208,18 @@ class LayeredTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             await response.aclose()
         return self._finish(request, body, response, content)
 
+    def _close_layers(self) -> None:
+        for layer in self.layers:
+            close = getattr(layer, "close", None)
+            if close is not None:
+                close()
+
     def close(self) -> None:
+        self._close_layers()
         if self.inner is not None:
             self.inner.close()
 
     async def aclose(self) -> None:
+        self._close_layers()
         if self.ainner is not None:
             await self.ainner.aclose()

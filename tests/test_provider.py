@@ -194,3 +194,26 @@ def test_loaded_article_keeps_caller_metadata():
     record = extractor.extract(article, replay=ARTICLES)
     assert record.article.id == "custom-id" and record.article.source == "https://example.invalid/a"
     assert record.provenance.backend == "replay"
+
+
+def test_batch_gate_sees_every_attempt_with_its_token_estimate(sleeps):
+    from extractor.config import Settings
+    from extractor.providers.openai import OpenAIModel
+
+    class RecordingGate:
+        def __init__(self):
+            self.entered, self.statuses = [], []
+
+        async def enter(self, tokens=0):
+            self.entered.append(tokens)
+
+        async def exit(self, status, headers=None, retry_after=None, latency=None):
+            self.statuses.append(status)
+
+    gate = RecordingGate()
+    endpoint = Endpoint([status(429, {"retry-after": "0"}), answer(clean())])
+    model = OpenAIModel(Settings(), async_client=async_client(endpoint), retry=sleeps.policy(), gate=gate)
+    article = load_article(ARTICLE)
+    asyncio.run(extractor.pipeline.arun(article, model))
+    assert gate.statuses == [429, 200]
+    assert all(tokens > len(article.text) // 4 for tokens in gate.entered)  # system prompt + article, for --tpm

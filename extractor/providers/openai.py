@@ -20,7 +20,7 @@ import email.utils
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import httpx2
@@ -151,7 +151,6 @@ class _CallLog:
 
     attempts: int = 0
     cache_hits: int = 0
-    retry_waits: list[float] = field(default_factory=list)
 
 
 def _describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ProviderError:
@@ -324,11 +323,11 @@ class OpenAIModel:
 
     async def _gated(self, client: openai.AsyncOpenAI, kwargs: dict[str, Any], calls: _CallLog) -> Any:
         """One HTTP attempt, admitted by the batch's gate and reported back to it."""
-        kwargs = _passthrough(kwargs)
         if self.gate is None:
-            return self._seen(await client.chat.completions.with_raw_response.create(**kwargs), calls)
+            return self._seen(await client.chat.completions.with_raw_response.create(**_passthrough(kwargs)), calls)
         # ~4 characters a token is close enough for --tpm pacing and costs nothing.
         await self.gate.enter(tokens=sum(len(str(m.get("content") or "")) for m in kwargs["messages"]) // 4)
+        kwargs = _passthrough(kwargs)
         sent = time.monotonic()
         try:
             raw = await client.chat.completions.with_raw_response.create(**kwargs)
