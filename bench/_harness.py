@@ -30,7 +30,7 @@ class ServerProcess:
 
     def __enter__(self) -> "ServerProcess":
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "extractor.devserver", *self.args], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            [PYTHON, "-m", "extractor.testing.devserver", *self.args], cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )
         line = self.process.stdout.readline()  # type: ignore[union-attr]
         self.port = json.loads(line)["port"]

@@ -28,11 +28,12 @@ sys.path.insert(0, str(ROOT))
 import httpx2  # noqa: E402
 import openai  # noqa: E402
 
-from extractor import extract, load_article, prompt  # noqa: E402
-from extractor.fixtures import FixtureIndex, answer_json  # noqa: E402
-from extractor.grounding import Grounder  # noqa: E402
-from extractor.pipeline import ModelAnswer, build_record  # noqa: E402
-from schemas import ExtractionResponse, grounding_check  # noqa: E402
+from extractor import extract, load_article
+from extractor.backends.llm import prompt  # noqa: E402
+from extractor.backends.llm.wire import FixtureIndex, answer_json  # noqa: E402
+from extractor.core.grounding import Grounder  # noqa: E402
+from extractor.core.pipeline import ModelAnswer, build_record  # noqa: E402
+from extractor.schemas import ExtractionResponse, grounding_check  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
 

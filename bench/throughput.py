@@ -45,7 +45,7 @@ async def _hammer(url: str, body: bytes, concurrency: int, seconds: float) -> in
 
 
 def server_capacity(seconds: float = 5.0) -> float:
-    from extractor.prompt import messages
+    from extractor.backends.llm.prompt import messages
 
     body = json.dumps({"model": "m", "messages": messages("NATO met in Brussels today to discuss drones.")}).encode()
     with ServerProcess("--latency", "0") as server:

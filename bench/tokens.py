@@ -30,9 +30,9 @@ import httpx2  # noqa: E402
 import openai  # noqa: E402
 
 from extractor import extract, load_article  # noqa: E402
-from extractor.fixtures import FixtureIndex, answer_json  # noqa: E402
-from extractor.grounding import Grounder  # noqa: E402
-from extractor.tokens import count_tokens  # noqa: E402
+from extractor.backends.llm.wire import FixtureIndex, answer_json  # noqa: E402
+from extractor.core.grounding import Grounder  # noqa: E402
+from extractor.backends.llm.tokens import count_tokens  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
 FIXED_GOAL = 1500

@@ -6,7 +6,7 @@
         print(record.party(quote.speaker).name, quote.text, quote.spans[0].start)
 """
 
-from schemas import (
+from extractor.schemas import (
     Agreement,
     Article,
     ArticleRecord,
@@ -26,7 +26,7 @@ from .errors import (
     ProviderError,
     ReplayMissError,
 )
-from .loader import load_article
+from .core.article import load_article
 
 __all__ = [
     "extract", "aextract", "load_article",

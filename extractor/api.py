@@ -8,14 +8,14 @@ from pathlib import Path
 
 import openai
 
-from schemas import Article, ArticleRecord
+from extractor.schemas import Article, ArticleRecord
 
-from . import pipeline
+from .backends.llm.openai import OpenAIModel, RetryPolicy
 from .config import Settings
+from .core import pipeline
+from .core.article import load_article
 from .errors import ConfigurationError
-from .loader import load_article
-from .providers.openai import OpenAIModel, RetryPolicy
-from .transport import Layer, Recorder, Replayer, ResponseCache
+from .http.layers import Layer, Recorder, Replayer, ResponseCache
 
 ArticleInput = Article | str | PathLike[str]
 

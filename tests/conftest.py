@@ -15,8 +15,8 @@ import httpx2
 import openai
 import pytest
 
-from extractor.fixtures import FixtureIndex, completion_for
-from extractor.providers.openai import RetryPolicy
+from extractor.backends.llm.wire import FixtureIndex, completion_for
+from extractor.backends.llm.openai import RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"
@@ -34,7 +34,7 @@ def expected_record(name: str) -> dict[str, Any]:
 
 def fixture_answer(name: str, exchange: int = -1) -> dict[str, Any]:
     """The structured answer (not the envelope) of a fixture's exchange."""
-    from extractor.fixtures import answer_json
+    from extractor.backends.llm.wire import answer_json
 
     data = json.loads((ARTICLES / f"{name}.response.json").read_text(encoding="utf-8"))
     return json.loads(answer_json(data["exchanges"][exchange]["body"]))

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 
-from extractor.batch import BatchConfig, discover, exit_code, run_batch
+from extractor.batch.runner import BatchConfig, discover, exit_code, run_batch
 from extractor.config import Settings
-from extractor.devserver import Faults, ServerConfig, ThreadedServer
-from extractor.providers.openai import RetryPolicy
+from extractor.testing.devserver import Faults, ServerConfig, ThreadedServer
+from extractor.backends.llm.openai import RetryPolicy
 
 from conftest import ARTICLES, FAKE_KEY, ROOT
 

@@ -1,8 +1,8 @@
 import pytest
 
-from extractor.grounding import FUZZY_THRESHOLD, Grounder, find_mentions, fold, ground
-from extractor.loader import load_article
-from schemas import Alignment, ExtractionResponse
+from extractor.core.grounding import FUZZY_THRESHOLD, Grounder, find_mentions, fold, ground
+from extractor.core.article import load_article
+from extractor.schemas import Alignment, ExtractionResponse
 
 from conftest import ARTICLES
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from extractor import ArticleLoadError, load_article
-from extractor.loader import parse_article_text
+from extractor.core.article import parse_article_text
 
 from conftest import ARTICLES
 

@@ -1,8 +1,8 @@
 import pytest
 
-from extractor.grounding import Grounder, ground
-from extractor.normalize import country_code, normalize, same_entity
-from schemas import ExtractionResponse, PartyKind
+from extractor.core.grounding import Grounder, ground
+from extractor.core.normalize import country_code, normalize, same_entity
+from extractor.schemas import ExtractionResponse, PartyKind
 
 
 @pytest.mark.parametrize(

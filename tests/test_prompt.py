@@ -1,8 +1,8 @@
 import json
 
-from extractor import prompt
-from extractor.grounding import Grounder
-from schemas import AgreementKind, AgreementStatus, ExtractionResponse, PartyKind, QuoteKind, TopicCategory
+from extractor.backends.llm import prompt
+from extractor.core.grounding import Grounder
+from extractor.schemas import AgreementKind, AgreementStatus, ExtractionResponse, PartyKind, QuoteKind, TopicCategory
 
 
 def test_every_vocabulary_definition_is_rendered_from_schemas():
@@ -24,7 +24,7 @@ def test_article_comes_last_and_the_prefix_is_identical_across_articles():
 
 
 def test_long_quotes_may_be_abbreviated_and_are_recovered_whole():
-    from extractor.grounding import Grounder
+    from extractor.core.grounding import Grounder
 
     text = ("\u201cThis will help us step up our work to counter common threats whether on cross-border terrorism,"
             "\u201d she said, \u201cmaritime security threats or attacks on our critical infrastructure.\u201d")

@@ -8,7 +8,7 @@ import pytest
 import extractor
 from extractor import ConfigurationError, ProviderError, ReplayMissError
 from extractor.errors import ExtractionError
-from extractor.loader import load_article
+from extractor.core.article import load_article
 
 from conftest import (
     ARTICLES, FAKE_KEY, Endpoint, answer, async_client, comparable, expected_record, fixture_answer,
@@ -198,7 +198,7 @@ def test_loaded_article_keeps_caller_metadata():
 
 def test_batch_gate_sees_every_attempt_with_its_token_estimate(sleeps):
     from extractor.config import Settings
-    from extractor.providers.openai import OpenAIModel
+    from extractor.backends.llm.openai import OpenAIModel
 
     class RecordingGate:
         def __init__(self):
@@ -214,6 +214,6 @@ def test_batch_gate_sees_every_attempt_with_its_token_estimate(sleeps):
     endpoint = Endpoint([status(429, {"retry-after": "0"}), answer(clean())])
     model = OpenAIModel(Settings(), async_client=async_client(endpoint), retry=sleeps.policy(), gate=gate)
     article = load_article(ARTICLE)
-    asyncio.run(extractor.pipeline.arun(article, model))
+    asyncio.run(extractor.core.pipeline.arun(article, model))
     assert gate.statuses == [429, 200]
     assert all(tokens > len(article.text) // 4 for tokens in gate.entered)  # system prompt + article, for --tpm

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from extractor.ratelimit import COOLDOWN_SECONDS, Gate, TokenBucket, parse_reset
+from extractor.batch.gate import COOLDOWN_SECONDS, Gate, TokenBucket, parse_reset
 
 
 class Clock:

@@ -3,8 +3,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from extractor.schema_export import record_schema_json
-from schemas import VOCABULARIES, ArticleRecord, ExtractionResponse, Span
+from extractor.schemas.export import record_schema_json
+from extractor.schemas import VOCABULARIES, ArticleRecord, ExtractionResponse, Span
 
 from conftest import ARTICLES, ROOT
 
@@ -25,7 +25,7 @@ def test_contract_vocabularies_match_records_md():
     if not spec.exists():
         pytest.skip("shared/spec is not beside this checkout")
     text = spec.read_text(encoding="utf-8")
-    from schemas import AgreementKind, AgreementStatus, TopicCategory
+    from extractor.schemas import AgreementKind, AgreementStatus, TopicCategory
 
     for vocabulary in (TopicCategory, AgreementKind, AgreementStatus):
         for member in vocabulary:
@@ -49,7 +49,7 @@ def test_model_enum_spellings_are_folded():
 
 @pytest.mark.parametrize("path", sorted(ARTICLES.glob("*.expected.json")), ids=lambda p: p.stem)
 def test_expected_records_validate_and_spans_index_the_text(path):
-    from extractor.loader import load_article
+    from extractor.core.article import load_article
 
     data = json.loads(path.read_text(encoding="utf-8"))
     data["provenance"]["extracted_at"] = "2025-01-01T00:00:00Z"

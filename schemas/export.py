@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from schemas import SCHEMA_VERSION, ArticleRecord
+from .records import SCHEMA_VERSION, ArticleRecord
 
 
 def record_schema() -> dict:

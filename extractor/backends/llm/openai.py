@@ -31,15 +31,15 @@ from pydantic import ValidationError, create_model
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
-from schemas import Article, ExtractionResponse, Usage, grounding_check
+from extractor.schemas import Article, ExtractionResponse, Usage, grounding_check
 
-from ..config import Settings, redact
-from ..errors import ExtractionError, ProviderError, ReplayMissError
-from ..fixtures import answer_json
-from ..grounding import Grounder
-from ..pipeline import ModelAnswer
-from ..ratelimit import Gate
-from ..transport import CACHE_HEADER, REPLAY_MISS, Layer, LayeredTransport
+from ...config import Settings, redact
+from ...errors import ExtractionError, ProviderError, ReplayMissError
+from .wire import answer_json
+from ...core.grounding import Grounder
+from ...core.pipeline import ModelAnswer
+from ...batch.gate import Gate
+from ...http.layers import CACHE_HEADER, REPLAY_MISS, Layer, LayeredTransport
 
 log = logging.getLogger("extractor")
 

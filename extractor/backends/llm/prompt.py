@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import jinja2
 
-from prompts import PROMPTS_DIR
-from schemas import AgreementKind, AgreementStatus, ExtractionResponse, Involvement, PartyKind, QuoteKind, TopicCategory
+from extractor.prompts import PROMPTS_DIR
+from extractor.schemas import AgreementKind, AgreementStatus, ExtractionResponse, Involvement, PartyKind, QuoteKind, TopicCategory
 
 OPEN, CLOSE = "<<<ARTICLE", "ARTICLE>>>"
 _DEFUSED_CLOSE = "ARTICLE> > >"

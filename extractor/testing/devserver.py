@@ -29,8 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .fixtures import FixtureIndex, completion_for, request_article_sha
-from .prompt import article_from_messages
+from ..backends.llm.wire import FixtureIndex, completion_for, request_article_sha
+from ..backends.llm.prompt import article_from_messages
 
 # /stats also counts requests and 429s from this long after the first request on,
 # to tell a client's steady state from its first probe of an unknown limit.

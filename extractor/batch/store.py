@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from schemas import ArticleRecord
+from extractor.schemas import ArticleRecord
 
 
 @dataclass(frozen=True)

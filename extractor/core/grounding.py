@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from schemas import AgreementOut, Alignment, ExtractionResponse, QuoteOut, Span, Topic
+from extractor.schemas import AgreementOut, Alignment, ExtractionResponse, QuoteOut, Span, Topic
 
 # A long quote may come back abbreviated as "first words ... last words": the
 # pipeline recovers the rest from the article instead of paying for it in tokens.

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schemas import Article, ArticleRecord, ExtractionResponse, Provenance, Usage
+from extractor.schemas import Article, ArticleRecord, ExtractionResponse, Provenance, Usage
 
-from . import prompt
+from ..backends.llm import prompt
 from .grounding import Grounder, ground
 from .normalize import normalize
 

@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 Row = dict[str, Any]
 

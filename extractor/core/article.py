@@ -14,9 +14,9 @@ import re
 from os import PathLike
 from pathlib import Path
 
-from schemas import Article
+from extractor.schemas import Article
 
-from .errors import ArticleLoadError
+from ..errors import ArticleLoadError
 
 # `date` header: optional leading whitespace, the word, then whatever token follows.
 _HEADER = re.compile(r"\A[ \t\ufeff]*date[ \t]+(?P<value>\S+)[ \t]*(?:\n\s*)?", re.IGNORECASE)

@@ -20,20 +20,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas import SCHEMA_VERSION, ArticleRecord, ExtractionResponse
+from extractor.schemas import SCHEMA_VERSION, ArticleRecord, ExtractionResponse
 
-from . import pipeline, prompt
-from .api import make_model
-from .config import Settings
-from .errors import ArticleLoadError, ConfigurationError, ExtractorError
-from .loader import load_article
-from .pricing import Price, price_for
+from ..api import make_model
+from ..backends.llm import prompt
+from ..backends.llm.openai import RetryPolicy
+from ..backends.llm.tokens import count_tokens
+from ..config import Settings
+from ..core import pipeline
+from ..core.article import load_article
+from ..errors import ArticleLoadError, ConfigurationError, ExtractorError
+from .budget import Price, price_for
+from .gate import Gate
 from .progress import Progress
-from .providers.openai import RetryPolicy
-from .ratelimit import Gate
 from .store import DoneKey, FailureLog, RecordStore, write_json_atomic
 from .tables import write_tables
-from .tokens import count_tokens
 
 
 @dataclass

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
 
 if TYPE_CHECKING:
-    from .batch import Totals
+    from .runner import Totals
 
 LINE_EVERY_SECONDS = 5.0
 

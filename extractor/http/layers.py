@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import httpx2
 
-from .fixtures import FIXTURE_FORMAT, FixtureIndex, attempt_of, request_article_sha
-from .prompt import prompt_version
+from ..backends.llm.wire import FIXTURE_FORMAT, FixtureIndex, attempt_of, request_article_sha
+from ..backends.llm.prompt import prompt_version
 
 CACHE_HEADER = "x-extractor-cache"
 REPLAY_MISS = "replay_miss"

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .errors import ConfigurationError, ExtractorError
+from ..errors import ConfigurationError, ExtractorError
 
 app = typer.Typer(
     add_completion=False,
@@ -39,7 +39,7 @@ def extract(
     indent: int = typer.Option(2, help="JSON indent; 0 for one line."),
 ) -> None:
     """Extract one article and print its record as JSON."""
-    from .api import extract as run_extract
+    from ..api import extract as run_extract
 
     try:
         record = run_extract(file, model=model, mode=mode, replay=replay)
@@ -79,8 +79,8 @@ def batch(
     Exit status: 0 all succeeded, 1 some failed or the budget stopped the run
     (failures.jsonl says which), 2 usage or configuration error, 130 interrupted.
     """
-    from . import batch as batching
-    from .config import Settings
+    from ..batch import runner as batching
+    from ..config import Settings
 
     for name, value, allowed in (("--tables", tables, ("csv", "parquet", "none")),
                                  ("--progress", progress, ("auto", "bar", "lines", "none")),
@@ -159,7 +159,7 @@ def schema(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
 ) -> None:
     """Print the JSON Schema of ArticleRecord (the line format of records.jsonl)."""
-    from .schema_export import record_schema_json
+    from ..schemas.export import record_schema_json
 
     text = record_schema_json()
     if output:

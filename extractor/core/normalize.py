@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pycountry
 
-from schemas import Agreement, Involvement, Party, PartyKind, PartyOut, Quote
+from extractor.schemas import Agreement, Involvement, Party, PartyKind, PartyOut, Quote
 
 from .grounding import Grounded, find_mentions
 

@@ -1,1 +1,0 @@
-"""Model providers: the edge where the pipeline meets a network API."""
