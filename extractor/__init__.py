@@ -17,7 +17,7 @@ from extractor.schemas import (
     Topic,
 )
 
-from .api import aextract, extract
+from .api import Extractor, aextract, extract
 from .errors import (
     ArticleLoadError,
     ConfigurationError,
@@ -29,7 +29,7 @@ from .errors import (
 from .core.article import load_article
 
 __all__ = [
-    "extract", "aextract", "load_article",
+    "extract", "aextract", "Extractor", "load_article",
     "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
     "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError", "ExtractionError",
 ]

@@ -1,65 +1,186 @@
-"""The public entry points: `extract` and `aextract`. They wire a provider to the core."""
+"""The public entry points: the `Extractor` object, and `extract` / `aextract` for one-off calls.
+
+An `Extractor` owns a configured backend, its clients and its cache, record
+and replay layers, and is reused across many articles; the batch runner uses
+the same object. There is one implementation, asynchronous: synchronous calls
+run it on a private event loop in a background thread, so they work from any
+thread, inside a running loop (notebooks) too, and keep connections alive
+between calls.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
+from concurrent.futures import Future
 from os import PathLike
 from pathlib import Path
+from typing import Any, Coroutine, TypeVar
 
 import openai
 
-from extractor.schemas import Article, ArticleRecord
-
-from .backends.llm.openai import OpenAIModel, RetryPolicy
+from .backends.base import Backend
+from .backends.llm import prompt
+from .backends.llm.openai import OpenAIBackend
+from .backends.llm.retry import RetryPolicy
+from .batch.gate import Gate
 from .config import Settings
 from .core import pipeline
 from .core.article import load_article
 from .errors import ConfigurationError
-from .http.layers import Layer, Recorder, Replayer, ResponseCache
+from .http.cache import ResponseCache
+from .http.fixtures import Recorder, Replayer
+from .http.transport import Layer
+from .schemas import Article, ArticleRecord
 
 ArticleInput = Article | str | PathLike[str]
+T = TypeVar("T")
 
 
-def _as_article(article: ArticleInput, **meta: object) -> Article:
+class _Portal:
+    """One background event loop per process that runs the synchronous API's coroutines."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None:
+                cls._loop = asyncio.new_event_loop()
+                cls._thread = threading.Thread(target=cls._loop.run_forever, name="extractor-portal", daemon=True)
+                cls._thread.start()
+            return cls._loop
+
+    @classmethod
+    def run(cls, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is cls._thread:
+            coroutine.close()
+            raise RuntimeError("the synchronous API was called from inside its own event loop; use aextract()")
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, cls.loop())
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # Ctrl-C in the caller stops the work too
+            raise
+
+
+def _as_article(article: ArticleInput, **meta: Any) -> Article:
     if isinstance(article, Article):
         if article.text is None:
             raise ConfigurationError("this Article has no text; build it with load_article(path_or_text)")
         return article
-    return load_article(article, **meta)  # type: ignore[arg-type]
+    return load_article(article, **meta)
 
 
-def make_model(
-    settings: Settings,
-    *,
-    client: openai.OpenAI | None = None,
-    async_client: openai.AsyncOpenAI | None = None,
-    replay: str | PathLike[str] | None = None,
-    record: str | PathLike[str] | None = None,
-    cache_dir: str | PathLike[str] | None = None,
-    retry: RetryPolicy | None = None,
-    **options: object,
-) -> OpenAIModel:
-    """The provider with its cache, recording and replay layers, in that order."""
-    layers: list[Layer] = []
-    if cache_dir is not None:
-        layers.append(ResponseCache(Path(cache_dir)))
-    if replay is not None:
-        if not Path(replay).is_dir():
-            raise ConfigurationError(f"--replay {replay}: no such directory of recorded responses")
-        layers.append(Replayer(Path(replay)))
-    if record is not None:
-        layers.append(Recorder(Path(record), model=settings.model))
-    live = replay is None
-    if live and client is None and async_client is None:
-        settings = settings.require_credentials()  # fail before any work, not on the first article
-    return OpenAIModel(
-        settings, client=client, async_client=async_client, layers=layers, live=live, retry=retry,
-        backend="replay" if replay is not None else "openai", **options,  # type: ignore[arg-type]
-    )
+class Extractor:
+    """A configured extractor, reusable across many articles, from sync or async code.
 
+        with Extractor(model="gpt-4o-mini") as extractor:
+            for path in paths:
+                record = extractor.extract(path)
 
-def _settings(model: str | None, mode: str | None, settings: Settings | None) -> Settings:
-    return settings or Settings.from_env(model=model, mode=mode)
+    `settings` (or `model` / `mode` over the environment) says which model and how
+    to ask it. `client` is your own `openai.OpenAI` or `openai.AsyncOpenAI`
+    (left open on close); otherwise one is built from OPENAI_API_KEY and
+    OPENAI_BASE_URL. `replay` answers from recorded fixtures with no network,
+    `record` writes every successful exchange as a fixture, `cache_dir` keeps an
+    sqlite cache of responses.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        mode: str | None = None,
+        settings: Settings | None = None,
+        client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+        replay: str | PathLike[str] | None = None,
+        record: str | PathLike[str] | None = None,
+        cache_dir: str | PathLike[str] | None = None,
+        retry: RetryPolicy | None = None,
+        gate: Gate | None = None,
+        http: str = "aiohttp",
+        max_connections: int = 256,
+    ):
+        if settings is None:
+            settings = Settings.from_env(model=model, mode=mode)
+        elif model or mode:
+            settings = Settings.model_validate({**settings.model_dump(), "model": model or settings.model,
+                                                "mode": mode or settings.mode})
+        if client is not None and not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+            raise ConfigurationError(f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}")
+        self._layers: list[Layer] = []
+        if cache_dir is not None:
+            self._layers.append(ResponseCache(Path(cache_dir)))
+        if replay is not None:
+            if not Path(replay).is_dir():
+                raise ConfigurationError(f"--replay {replay}: no such directory of recorded responses")
+            self._layers.append(Replayer(Path(replay)))
+        if record is not None:
+            self._layers.append(Recorder(Path(record), prompt_version=prompt.prompt_version(), model=settings.model))
+        live = replay is None
+        if live and client is None:
+            settings = settings.require_credentials()  # fail before any work, not on the first article
+        self.settings = settings
+        self.backend: Backend = OpenAIBackend(
+            settings, client=client, layers=self._layers, live=live, retry=retry, gate=gate, http=http,
+            max_connections=max_connections,
+        )
+
+    # -- extraction ----------------------------------------------------------------------------
+    async def aextract(
+        self,
+        article: ArticleInput,
+        *,
+        id: str | None = None,  # noqa: A002 - the contract's field name
+        source: str | None = None,
+        published: dt.date | str | None = None,
+    ) -> ArticleRecord:
+        """One grounded, validated record. `article` is an `Article`, a path, or the text."""
+        return await pipeline.run(_as_article(article, id=id, source=source, published=published), self.backend)
+
+    def extract(
+        self,
+        article: ArticleInput,
+        *,
+        id: str | None = None,  # noqa: A002
+        source: str | None = None,
+        published: dt.date | str | None = None,
+    ) -> ArticleRecord:
+        """`aextract` for synchronous code."""
+        loaded = _as_article(article, id=id, source=source, published=published)
+        return _Portal.run(pipeline.run(loaded, self.backend))
+
+    # -- lifetime ------------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close what this extractor opened on the current event loop, and its layers."""
+        await self.backend.aclose()
+        self._close_layers()
+
+    def close(self) -> None:
+        if _Portal._loop is not None:
+            _Portal.run(self.backend.aclose())
+        self._close_layers()
+
+    def _close_layers(self) -> None:
+        for layer in self._layers:
+            layer.close()
+        self._layers.clear()
+
+    def __enter__(self) -> "Extractor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "Extractor":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 def extract(
@@ -80,17 +201,14 @@ def extract(
     `article` is an `Article` from `load_article`, a path, or the article text.
     `model` and `mode` default to EXTRACTOR_MODEL and EXTRACTOR_MODE; the client
     to one built from OPENAI_API_KEY and OPENAI_BASE_URL. `replay` answers
-    from a directory of recorded responses instead of the network.
+    from a directory of recorded responses instead of the network. For many
+    articles, make one `Extractor` and reuse it.
     """
     if client is not None and not isinstance(client, openai.OpenAI):
         raise ConfigurationError("extract() takes an openai.OpenAI client; use aextract() for AsyncOpenAI")
     loaded = _as_article(article, id=id, source=source, published=published)
-    provider = make_model(_settings(model, mode, settings), client=client, replay=replay, retry=retry)
-    try:
-        return pipeline.run(loaded, provider)
-    finally:
-        if client is None:
-            provider.close()
+    with Extractor(model=model, mode=mode, settings=settings, client=client, replay=replay, retry=retry) as extractor:
+        return extractor.extract(loaded)
 
 
 async def aextract(
@@ -110,9 +228,6 @@ async def aextract(
     if client is not None and not isinstance(client, openai.AsyncOpenAI):
         raise ConfigurationError("aextract() takes an openai.AsyncOpenAI client; use extract() for OpenAI")
     loaded = _as_article(article, id=id, source=source, published=published)
-    provider = make_model(_settings(model, mode, settings), async_client=client, replay=replay, retry=retry)
-    try:
-        return await pipeline.arun(loaded, provider)
-    finally:
-        if client is None:
-            await provider.aclose()
+    async with Extractor(model=model, mode=mode, settings=settings, client=client, replay=replay,
+                         retry=retry) as extractor:
+        return await extractor.aextract(loaded)

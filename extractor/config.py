@@ -1,16 +1,21 @@
-"""Settings, read the way the openai SDK reads them, plus the extractor's own.
+"""One typed configuration, validated in one place, shared by the library and the CLI.
 
-OPENAI_API_KEY and OPENAI_BASE_URL point the client at any OpenAI-compatible
-server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio). EXTRACTOR_MODEL and
-EXTRACTOR_MODE choose the model and how instructor asks it for structure.
+`Settings` configures an `Extractor`: which model, how to ask it, where the
+server is. `BatchOptions` configures a folder run. OPENAI_API_KEY and
+OPENAI_BASE_URL are read the way the openai SDK reads them; EXTRACTOR_*
+variables choose the rest. A bad value becomes a `ConfigurationError` that
+names the option and says what to set.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
-from typing import Mapping
+from pathlib import Path
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigurationError
 
@@ -19,71 +24,150 @@ MODES = ("tools", "json_schema", "json", "md_json")
 # Local servers ignore the key, but the openai client insists on one.
 LOCAL_SERVER_KEY = "not-needed-for-local-servers"
 
+# Environment variable -> Settings field.
+_ENV = {
+    "EXTRACTOR_MODEL": "model",
+    "EXTRACTOR_MODE": "mode",
+    "OPENAI_BASE_URL": "base_url",
+    "OPENAI_API_KEY": "api_key",
+    "EXTRACTOR_TIMEOUT": "timeout",
+    "EXTRACTOR_MAX_TOKENS": "max_tokens",
+}
 
-@dataclass(frozen=True)
-class Settings:
-    model: str = DEFAULT_MODEL
-    mode: str = "tools"
-    base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    temperature: float = 0.0
-    max_reasks: int = 2
-    timeout: float = 60.0
-    max_tokens: int = 4096
+
+def _explain(error: ValidationError, names: Mapping[str, str] | None = None) -> str:
+    """A pydantic error as one line per bad option, naming the option as the user wrote it."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "value"
+        shown = (names or {}).get(field, field)
+        lines.append(f"{shown}={item.get('input')!r}: {item['msg']}")
+    return "; ".join(lines)
+
+
+class Settings(BaseModel):
+    """How an Extractor reaches its model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = Field(DEFAULT_MODEL, min_length=1, description="Model name.")
+    mode: str = Field("tools", description="instructor mode: tools, json_schema, json or md_json.")
+    base_url: str | None = Field(None, description="Any OpenAI-compatible server; None for OpenAI.")
+    api_key: SecretStr | None = Field(None, repr=False, description="Sent only in the Authorization header.")
+    temperature: float | None = Field(0.0, ge=0, le=2)
+    max_reasks: int = Field(2, ge=0, le=10, description="Re-asks after an answer fails validation.")
+    timeout: float = Field(60.0, gt=0, description="Seconds per request.")
+    max_tokens: int = Field(4096, ge=1, description="Completion token cap.")
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, mode: str) -> str:
+        if mode not in MODES:
+            raise ValueError(
+                f"unknown mode; use one of {', '.join(MODES)} "
+                "(tools needs tool calling; json_schema, json or md_json suit servers without it)"
+            )
+        return mode
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("not an http(s) URL; set it to e.g. http://localhost:11434/v1")
+        return url or None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from the environment, with keyword overrides (None means 'not given')."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {
-            "model": env.get("EXTRACTOR_MODEL") or DEFAULT_MODEL,
-            "mode": env.get("EXTRACTOR_MODE") or "tools",
-            "base_url": env.get("OPENAI_BASE_URL") or None,
-            "api_key": env.get("OPENAI_API_KEY") or None,
-        }
-        for name, variable, kind in (("timeout", "EXTRACTOR_TIMEOUT", float), ("max_tokens", "EXTRACTOR_MAX_TOKENS", int)):
-            if env.get(variable):
-                try:
-                    values[name] = kind(env[variable])
-                except ValueError:
-                    raise ConfigurationError(f"{variable}={env[variable]!r} is not a number; set it to e.g. 60.") from None
+        values: dict[str, Any] = {field: env[var] for var, field in _ENV.items() if env.get(var)}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)  # type: ignore[arg-type]
-        settings.check_mode()
-        return settings
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            names = {field: var for var, field in _ENV.items() if var in env and field not in overrides}
+            raise ConfigurationError(f"bad setting: {_explain(exc, names)}") from None
 
-    def check_mode(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigurationError(
-                f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} "
-                "(tools needs tool calling; json_schema, json or md_json suit local servers without it)."
-            )
+    def key(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None
 
     def require_credentials(self) -> "Settings":
         """Settings that can reach a live server, or ConfigurationError saying what to set."""
         if self.api_key:
             return self
         if self.base_url:
-            return replace(self, api_key=LOCAL_SERVER_KEY)
+            return self.model_copy(update={"api_key": SecretStr(LOCAL_SERVER_KEY)})
         raise ConfigurationError(
             "no API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, "
             "or answer from recordings with --replay DIR."
         )
 
     def public(self) -> dict[str, object]:
-        """What may be written to run.json and logs: everything but the key."""
-        return {
-            "model": self.model, "mode": self.mode, "base_url": redact(self.base_url or "", self.api_key) or None,
-            "temperature": self.temperature, "max_reasks": self.max_reasks, "timeout": self.timeout,
-            "max_tokens": self.max_tokens,
-        }
+        """What may be written to run.json and logs: no key, no password in the URL."""
+        data = self.model_dump(exclude={"api_key"})
+        data["base_url"] = public_url(self.base_url)
+        return data
+
+
+class BatchOptions(BaseModel):
+    """A folder run: what to read, where to write, how hard to push the server."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_dir: Path
+    out_dir: Path
+    glob: str = "**/*.txt"
+    limit: int | None = Field(None, ge=0)
+    concurrency: int = Field(8, ge=1, le=4096)
+    rpm: float | None = Field(None, gt=0)
+    tpm: float | None = Field(None, gt=0)
+    force: bool = False
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    record: Path | None = None
+    replay: Path | None = None
+    max_chars: int = Field(30_000, ge=1)
+    price: str | None = None
+    max_cost: float | None = Field(None, ge=0)
+    tables: Literal["csv", "parquet", "none"] = "csv"
+    progress: Literal["auto", "bar", "lines", "none"] = "auto"
+    http: Literal["aiohttp", "httpx"] = "aiohttp"
+
+    @classmethod
+    def parse(cls, **values: Any) -> "BatchOptions":
+        """Like the constructor, but a bad option is a ConfigurationError naming the --flag."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            flags = {name: "--" + name.replace("_", "-") for name in cls.model_fields}
+            raise ConfigurationError(f"bad option: {_explain(exc, flags)}") from None
+
+    def public(self) -> dict[str, object]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.model_dump().items()}
+
+
+def public_url(url: str | None) -> str | None:
+    """The URL without a user or password, safe to print and store."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 _KEY_LIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{8,}")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@")
 
 
-def redact(text: str, *secrets: str | None) -> str:
-    """Text with the given secrets, and anything shaped like an OpenAI key, masked."""
+def redact(text: str, *secrets: str | SecretStr | None) -> str:
+    """Text with the given secrets, URL credentials and anything shaped like an OpenAI key masked."""
     for secret in secrets:
-        if secret and len(secret) >= 4 and secret != LOCAL_SERVER_KEY:
-            text = text.replace(secret, "[redacted]")
+        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        if value and len(value) >= 4 and value != LOCAL_SERVER_KEY:
+            text = text.replace(value, "[redacted]")
+    text = _URL_CREDENTIALS.sub("[redacted]@", text)
     return _KEY_LIKE.sub("[redacted]", text)

@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from .vocab import AgreementKind, AgreementStatus, Involvement, PartyKind, QuoteKind, TopicCategory
 
 
-class GroundingCheck(Protocol):
-    """Passed in the validation context by the pipeline; schemas stay free of pipeline code."""
-
-    def problems(self, response: "ExtractionResponse") -> list[str]: ...
-
+# Problems (phrased for the model) that make an answer worth asking again. Set by the
+# pipeline for the duration of a call, so the schemas stay free of pipeline code.
+GroundingCheck = Callable[["ExtractionResponse"], list[str]]
 
 # The pipeline sets the check here rather than in instructor's `context`:
 # instructor renders every message as a Jinja template when given a context,
@@ -181,12 +179,12 @@ class ExtractionResponse(_Out):
     agreements: list[AgreementOut] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _grounded_in_article(self, info: ValidationInfo) -> "ExtractionResponse":
+    def _grounded_in_article(self) -> "ExtractionResponse":
         # Without a check (parsing a last answer after the re-asks ran out) the
         # pipeline drops ungrounded items itself instead of asking again.
-        check: GroundingCheck | None = (info.context or {}).get("grounding") or _active_check.get()
+        check = _active_check.get()
         if check is not None:
-            problems = check.problems(self)
+            problems = check(self)
             if problems:
                 raise ValueError(
                     "These items are not in the article. Copy the article's words exactly, "

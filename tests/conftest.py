@@ -15,8 +15,10 @@ import httpx2
 import openai
 import pytest
 
-from extractor.backends.llm.wire import FixtureIndex, completion_for
-from extractor.backends.llm.openai import RetryPolicy
+from extractor.backends.llm.wire import completion_for
+from extractor.http.fixtures import FixtureIndex
+from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER
+from extractor.backends.llm.retry import RetryPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"
@@ -53,7 +55,7 @@ def comparable(record_json: dict[str, Any]) -> dict[str, Any]:
 class Endpoint:
     """A scripted chat-completions endpoint: each step answers one HTTP request, in order."""
 
-    steps: list[Callable[[dict[str, Any]], httpx2.Response]]
+    steps: list[Callable[[dict[str, Any], httpx2.Headers], httpx2.Response]]
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[httpx2.Headers] = field(default_factory=list)
 
@@ -63,13 +65,13 @@ class Endpoint:
         self.headers.append(request.headers)
         if not self.steps:
             raise AssertionError(f"unexpected request #{len(self.requests)}")
-        return self.steps.pop(0)(body)
+        return self.steps.pop(0)(body, request.headers)
 
 
 def answer(payload: dict[str, Any], *, usage: tuple[int, int] = (100, 50), finish: str | None = None):
     """A step that answers with this structured payload, in the envelope the request's mode expects."""
 
-    def step(request: dict[str, Any]) -> httpx2.Response:
+    def step(request: dict[str, Any], headers: httpx2.Headers) -> httpx2.Response:
         template = {"usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}}
         if finish:
             template["choices"] = [{"finish_reason": finish}]
@@ -79,14 +81,14 @@ def answer(payload: dict[str, Any], *, usage: tuple[int, int] = (100, 50), finis
 
 
 def status(code: int, headers: dict[str, str] | None = None, message: str = "error"):
-    def step(request: dict[str, Any]) -> httpx2.Response:
+    def step(request: dict[str, Any], _sent: httpx2.Headers) -> httpx2.Response:
         return httpx2.Response(code, headers=headers or {}, json={"error": {"message": message, "type": "test"}})
 
     return step
 
 
-def from_fixtures(request: dict[str, Any]) -> httpx2.Response:
-    answered = FixtureIndex(ARTICLES).answer(request)
+def from_fixtures(request: dict[str, Any], headers: httpx2.Headers) -> httpx2.Response:
+    answered = FixtureIndex(ARTICLES).answer(request, headers.get(ARTICLE_HEADER), int(headers.get(ASK_HEADER, "1")))
     assert answered is not None, "no fixture for this request"
     return httpx2.Response(answered[0], json=answered[1])
 
@@ -117,7 +119,7 @@ class Sleeps:
         self.waits.append(seconds)
 
     def policy(self, **overrides: Any) -> RetryPolicy:
-        return RetryPolicy(sleep=self, asleep=self.asleep, **overrides)
+        return RetryPolicy(asleep=self.asleep, **overrides)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 
-from extractor.batch.runner import BatchConfig, discover, exit_code, run_batch
+from extractor.batch.discover import discover
+from extractor.batch.runner import exit_code, run_batch
+from extractor.config import BatchOptions
 from extractor.config import Settings
 from extractor.testing.devserver import Faults, ServerConfig, ThreadedServer
 from extractor.backends.llm.openai import RetryPolicy
@@ -47,7 +49,7 @@ def test_fault_mix_ends_with_every_article_exactly_once(tmp_path):
     make_articles(tmp_path / "in", 200)
     faults = Faults(p429=0.20, p5xx=0.05, malformed=0.05, slow=0.02, slow_seconds=3.0, retry_after=0.01)
     with ThreadedServer(ServerConfig(faults=faults, seed=7)) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "out", concurrency=32, progress="none", http="httpx")
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", concurrency=32, progress="none", http="httpx")
         summary = run_batch(config, settings(server, timeout=1.0), retry=FAST)
         stats = server.stats()
     records = read_jsonl(tmp_path / "out" / "records.jsonl")
@@ -64,12 +66,12 @@ def test_fault_mix_ends_with_every_article_exactly_once(tmp_path):
 def test_rerun_calls_the_server_zero_times(tmp_path):
     make_articles(tmp_path / "in", 12)
     with ThreadedServer(ServerConfig()) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "out", progress="none")
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none")
         run_batch(config, settings(server), retry=FAST)
         calls_after_first = server.stats()["counts"]["requests"]
         again = run_batch(config, settings(server), retry=FAST)
         assert server.stats()["counts"]["requests"] == calls_after_first
-        forced = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none", force=True),
+        forced = run_batch(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none", force=True),
                            settings(server), retry=FAST)
         assert server.stats()["counts"]["requests"] == calls_after_first  # --force is answered by the cache
     assert again["counts"]["skipped"] == 12 and again["counts"]["ok"] == 0
@@ -80,7 +82,7 @@ def test_rerun_calls_the_server_zero_times(tmp_path):
 def test_a_new_prompt_version_or_model_redoes_the_record(tmp_path):
     make_articles(tmp_path / "in", 3)
     with ThreadedServer(ServerConfig()) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "out", progress="none")
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none")
         run_batch(config, settings(server), retry=FAST)
         second = run_batch(config, settings(server, model="another-model"), retry=FAST)
     assert second["counts"]["ok"] == 3
@@ -113,7 +115,7 @@ def test_bad_inputs_each_get_one_actionable_failure_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     with ThreadedServer(ServerConfig()) as server:
-        config = BatchConfig(folder, tmp_path / "out", progress="none", max_chars=10_000)
+        config = BatchOptions(input_dir=folder, out_dir=tmp_path / "out", progress="none", max_chars=10_000)
         summary = run_batch(config, settings(server), retry=FAST)
 
     failures = {f["article_id"]: f for f in read_jsonl(tmp_path / "out" / "failures.jsonl")}
@@ -138,7 +140,7 @@ def test_bad_inputs_each_get_one_actionable_failure_line(tmp_path, monkeypatch):
 def test_provider_failures_are_recorded_and_retried_next_run(tmp_path):
     make_articles(tmp_path / "in", 5)
     with ThreadedServer(ServerConfig(faults=Faults(p5xx=1.0))) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "out", progress="none")
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none")
         summary = run_batch(config, settings(server), retry=RetryPolicy(max_attempts=2, initial_wait=0.001, max_wait=0.001))
     failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
     assert len(failures) == 5 and all(f["error_type"] == "ProviderError" and f["attempts"] == 2 for f in failures)
@@ -150,7 +152,7 @@ def test_provider_failures_are_recorded_and_retried_next_run(tmp_path):
 
 def test_outputs_summary_and_tables(tmp_path):
     with ThreadedServer(ServerConfig(fixtures=ARTICLES)) as server:
-        config = BatchConfig(ROOT / "samples", tmp_path / "out", progress="none")
+        config = BatchOptions(input_dir=ROOT / "samples", out_dir=tmp_path / "out", progress="none")
         summary = run_batch(config, settings(server), retry=FAST)
     out = tmp_path / "out"
     run = json.loads((out / "run.json").read_text())
@@ -169,7 +171,7 @@ def test_outputs_summary_and_tables(tmp_path):
 def test_budget_stops_cleanly_and_keeps_finished_work(tmp_path):
     make_articles(tmp_path / "in", 20)
     with ThreadedServer(ServerConfig()) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "out", progress="none", concurrency=1, max_cost=0.0008)
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none", concurrency=1, max_cost=0.0008)
         summary = run_batch(config, settings(server), retry=FAST)
     records = read_jsonl(tmp_path / "out" / "records.jsonl")
     failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
@@ -259,11 +261,11 @@ def test_no_api_key_in_any_output_or_log(tmp_path):
 def test_recorded_fixtures_replay_offline(tmp_path):
     make_articles(tmp_path / "in", 3)
     with ThreadedServer(ServerConfig()) as server:
-        config = BatchConfig(tmp_path / "in", tmp_path / "live", progress="none", record=tmp_path / "rec")
+        config = BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "live", progress="none", record=tmp_path / "rec")
         run_batch(config, settings(server), retry=FAST)
     fixtures = [json.loads(p.read_text()) for p in (tmp_path / "rec").glob("*.json")]
     assert len(fixtures) == 3 and all(f["origin"] == "recorded" and f["fixture_format"] == 1 for f in fixtures)
-    replayed = run_batch(BatchConfig(tmp_path / "in", tmp_path / "replayed", progress="none", replay=tmp_path / "rec"),
+    replayed = run_batch(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "replayed", progress="none", replay=tmp_path / "rec"),
                          Settings(), retry=FAST)
     assert replayed["counts"]["ok"] == 3
     live = sorted(r["summary"] for r in read_jsonl(tmp_path / "live" / "records.jsonl"))
@@ -272,7 +274,7 @@ def test_recorded_fixtures_replay_offline(tmp_path):
 
 def test_replay_miss_is_a_failure_that_names_the_article(tmp_path):
     make_articles(tmp_path / "in", 1)
-    summary = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none", replay=ARTICLES), Settings())
+    summary = run_batch(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none", replay=ARTICLES), Settings())
     failure = read_jsonl(tmp_path / "out" / "failures.jsonl")[0]
     assert failure["error_type"] == "ReplayMissError" and "article_0000" in failure["message"]
     assert exit_code(summary) == 1
@@ -305,7 +307,7 @@ def test_dry_run_counts_tokens_and_calls_nothing(tmp_path):
 def test_dropped_connections_are_retried(tmp_path):
     make_articles(tmp_path / "in", 20)
     with ThreadedServer(ServerConfig(faults=Faults(drop=0.3), seed=3)) as server:
-        summary = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none"), settings(server), retry=FAST)
+        summary = run_batch(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none"), settings(server), retry=FAST)
         assert server.stats()["counts"]["fault_drop"] > 0
     assert summary["counts"]["ok"] == 20 and exit_code(summary) == 0
 
@@ -313,7 +315,7 @@ def test_dropped_connections_are_retried(tmp_path):
 def test_answers_cut_off_at_max_tokens_fail_with_advice(tmp_path):
     make_articles(tmp_path / "in", 3)
     with ThreadedServer(ServerConfig(faults=Faults(length=1.0))) as server:
-        summary = run_batch(BatchConfig(tmp_path / "in", tmp_path / "out", progress="none"), settings(server), retry=FAST)
+        summary = run_batch(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out", progress="none"), settings(server), retry=FAST)
     failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
     assert len(failures) == 3 and summary["counts"]["failed"] == 3
     assert all(f["error_type"] == "ExtractionError" and "EXTRACTOR_MAX_TOKENS" in f["message"] for f in failures)

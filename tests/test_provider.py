@@ -90,7 +90,7 @@ def test_500_twice_then_success_with_backoff(sleeps):
 def test_malformed_body_is_retried(sleeps):
     import httpx2
 
-    def garbage(_request):
+    def garbage(_request, _headers):
         return httpx2.Response(200, headers={"content-type": "application/json"}, content=b'{"choices": [')
 
     endpoint = Endpoint([garbage, answer(clean())])
@@ -171,12 +171,9 @@ def test_no_key_is_a_configuration_error():
 
 
 def test_base_url_without_key_is_allowed_for_local_servers(monkeypatch):
-    from extractor.api import make_model
-    from extractor.config import Settings
-
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    model = make_model(Settings.from_env())
-    assert model.sync_client().base_url.host == "127.0.0.1"
+    with extractor.Extractor() as configured:
+        assert configured.settings.base_url == "http://127.0.0.1:9/v1" and configured.settings.key()
 
 
 def test_unknown_mode_is_a_configuration_error():
@@ -198,7 +195,7 @@ def test_loaded_article_keeps_caller_metadata():
 
 def test_batch_gate_sees_every_attempt_with_its_token_estimate(sleeps):
     from extractor.config import Settings
-    from extractor.backends.llm.openai import OpenAIModel
+    from extractor.backends.llm.openai import OpenAIBackend
 
     class RecordingGate:
         def __init__(self):
@@ -212,8 +209,8 @@ def test_batch_gate_sees_every_attempt_with_its_token_estimate(sleeps):
 
     gate = RecordingGate()
     endpoint = Endpoint([status(429, {"retry-after": "0"}), answer(clean())])
-    model = OpenAIModel(Settings(), async_client=async_client(endpoint), retry=sleeps.policy(), gate=gate)
+    backend = OpenAIBackend(Settings(), client=async_client(endpoint), retry=sleeps.policy(), gate=gate)
     article = load_article(ARTICLE)
-    asyncio.run(extractor.core.pipeline.arun(article, model))
+    asyncio.run(extractor.core.pipeline.run(article, backend))
     assert gate.statuses == [429, 200]
     assert all(tokens > len(article.text) // 4 for tokens in gate.entered)  # system prompt + article, for --tpm

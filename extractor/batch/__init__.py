@@ -1,0 +1,1 @@
+"""Batch a folder: discover -> run (gate, budget) -> store records, failures, tables, run.json."""

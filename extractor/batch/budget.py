@@ -1,10 +1,16 @@
-"""Estimated cost from token counts. Prices are USD per million tokens and change: pass --price to override."""
+"""What a run spends: token totals, estimated cost, and the --max-cost stop.
+
+Prices are USD per million tokens and change: pass --price to override.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from ..errors import ConfigurationError
+from ..schemas import ArticleRecord
+from .progress import Snapshot
 
 
 @dataclass(frozen=True)
@@ -46,3 +52,44 @@ def price_for(model: str, override: str | None = None) -> Price | None:
         if model == name or model.startswith(name + "-"):
             return PRICES[name]
     return None
+
+
+@dataclass
+class Totals:
+    """Counts and spend of one run. Answers from the response cache cost nothing this run."""
+
+    price: Price | None = None
+    counts: Counter = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 0
+    cost: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, record: ArticleRecord) -> None:
+        if record.provenance.cached:
+            return
+        self.attempts += record.provenance.attempts
+        usage = record.provenance.usage
+        self.prompt_tokens += usage.prompt_tokens
+        self.cached_prompt_tokens += usage.cached_prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        if self.price:
+            self.cost += self.price.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_prompt_tokens)
+
+    def over_budget(self, max_cost: float | None, in_flight: int) -> bool:
+        """Whether starting one more article could pass max_cost, at the mean cost so far."""
+        if max_cost is None or self.price is None:
+            return False
+        finished = self.counts["ok"]
+        per_article = self.cost / finished if finished else 0.0
+        return self.cost + (in_flight + 1) * per_article > max_cost
+
+    def snapshot(self) -> Snapshot:
+        c = self.counts
+        return Snapshot(
+            ok=c["ok"], failed=c["failed"], skipped=c["skipped"], cached=c["cached"], duplicates=c["duplicates"],
+            not_started=c["budget"], prompt_tokens=self.prompt_tokens, cached_prompt_tokens=self.cached_prompt_tokens,
+            completion_tokens=self.completion_tokens, cost=self.cost,
+        )

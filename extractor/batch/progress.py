@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
 
-if TYPE_CHECKING:
-    from .runner import Totals
-
 LINE_EVERY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The run's figures at one moment; all that progress display needs."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cached: int = 0
+    duplicates: int = 0
+    not_started: int = 0
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    @property
+    def finished(self) -> int:
+        return self.ok + self.failed + self.skipped + self.duplicates + self.not_started
 
 
 def _k(n: int) -> str:
@@ -38,39 +56,35 @@ class Progress:
             self._task = self._bar.add_task("extract", total=total, detail="")
             self._bar.start()
 
-    def _status(self, totals: "Totals") -> tuple[int, str]:
-        c = totals.counts
-        finished = sum(c[k] for k in ("ok", "failed", "skipped", "duplicates", "budget"))
+    def _detail(self, s: Snapshot) -> str:
         elapsed = max(1e-6, time.monotonic() - self.started)
-        rate = (c["ok"] + c["failed"]) / elapsed
-        detail = (
-            f"ok {c['ok']} failed {c['failed']} cached {c['cached']} skipped {c['skipped']} "
-            f"{rate:.1f}/s tokens {_k(totals.prompt_tokens)} in ({_k(totals.cached_prompt_tokens)} cached) "
-            f"{_k(totals.completion_tokens)} out ${totals.cost:.4f}"
+        rate = (s.ok + s.failed) / elapsed
+        return (
+            f"ok {s.ok} failed {s.failed} cached {s.cached} skipped {s.skipped} "
+            f"{rate:.1f}/s tokens {_k(s.prompt_tokens)} in ({_k(s.cached_prompt_tokens)} cached) "
+            f"{_k(s.completion_tokens)} out ${s.cost:.4f}"
         )
-        return finished, detail
 
-    def update(self, totals: "Totals") -> None:
-        finished, detail = self._status(totals)
+    def update(self, snapshot: Snapshot) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=finished, detail=detail)
+            self._bar.update(self._task, completed=snapshot.finished, detail=self._detail(snapshot))
         elif self.mode == "lines":
             now = time.monotonic()
             if now - self._last_line >= LINE_EVERY_SECONDS:
                 self._last_line = now
-                self._line(finished, detail)
+                self._line(snapshot)
 
-    def _line(self, finished: int, detail: str) -> None:
+    def _line(self, snapshot: Snapshot) -> None:
         elapsed = time.monotonic() - self.started
+        finished = snapshot.finished
         eta = ""
         if 0 < finished < self.total:
             eta = f" eta {elapsed / finished * (self.total - finished):.0f}s"
-        print(f"[{elapsed:6.1f}s] {finished}/{self.total} {detail}{eta}", file=self.stream, flush=True)
+        print(f"[{elapsed:6.1f}s] {finished}/{self.total} {self._detail(snapshot)}{eta}", file=self.stream, flush=True)
 
-    def close(self, totals: "Totals") -> None:
-        finished, detail = self._status(totals)
+    def close(self, snapshot: Snapshot) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=finished, detail=detail)
+            self._bar.update(self._task, completed=snapshot.finished, detail=self._detail(snapshot))
             self._bar.stop()
         elif self.mode == "lines":
-            self._line(finished, detail)
+            self._line(snapshot)

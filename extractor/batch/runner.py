@@ -10,121 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import os
-import re
 import signal
 import time
-from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractor.schemas import SCHEMA_VERSION, ArticleRecord, ExtractionResponse
-
-from ..api import make_model
-from ..backends.llm import prompt
-from ..backends.llm.openai import RetryPolicy
-from ..backends.llm.tokens import count_tokens
-from ..config import Settings
+from ..api import Extractor
+from ..backends.llm.retry import RetryPolicy
+from ..config import BatchOptions, Settings
 from ..core import pipeline
 from ..core.article import load_article
 from ..errors import ArticleLoadError, ConfigurationError, ExtractorError
-from .budget import Price, price_for
+from ..schemas import SCHEMA_VERSION
+from .budget import Totals, price_for
+from .discover import article_ids, discover
 from .gate import Gate
 from .progress import Progress
 from .store import DoneKey, FailureLog, RecordStore, write_json_atomic
 from .tables import write_tables
-
-
-@dataclass
-class BatchConfig:
-    input_dir: Path
-    out_dir: Path
-    glob: str = "**/*.txt"
-    limit: int | None = None
-    concurrency: int = 8
-    rpm: float | None = None
-    tpm: float | None = None
-    force: bool = False
-    cache_dir: Path | None = None
-    no_cache: bool = False
-    record: Path | None = None
-    replay: Path | None = None
-    max_chars: int = 30_000
-    price: str | None = None
-    max_cost: float | None = None
-    tables: str = "csv"
-    progress: str = "auto"
-    http: str = "aiohttp"
-
-
-@dataclass
-class Totals:
-    counts: Counter = field(default_factory=Counter)
-    prompt_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    completion_tokens: int = 0
-    attempts: int = 0
-    cost: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-
-    def add(self, record: ArticleRecord, price: Price | None) -> None:
-        if record.provenance.cached:  # answered from the response cache: nothing spent this run
-            return
-        self.attempts += record.provenance.attempts
-        usage = record.provenance.usage
-        self.prompt_tokens += usage.prompt_tokens
-        self.cached_prompt_tokens += usage.cached_prompt_tokens
-        self.completion_tokens += usage.completion_tokens
-        if price:
-            self.cost += price.cost(usage.prompt_tokens, usage.completion_tokens, usage.cached_prompt_tokens)
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob with ** (any depth, including none), * and ? over '/'-separated relative paths."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def discover(root: Path, pattern: str) -> list[Path]:
-    """Matching paths under root, sorted. Symlinked directories are not followed, so loops cannot trap the walk;
-    matching directories and broken links are returned too, so they get a failure line instead of vanishing."""
-    matcher = _glob_regex(pattern)
-    found: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        base = Path(directory)
-        for name in [*dirnames, *filenames]:
-            relative = (base / name).relative_to(root).as_posix()
-            if matcher.match(relative):
-                found.append(base / name)
-    return sorted(found)
-
-
-def article_ids(paths: list[Path], root: Path) -> dict[Path, str]:
-    """File stems, or the relative path without suffix where two stems collide."""
-    stems = Counter(p.stem for p in paths)
-    return {
-        p: p.stem if stems[p.stem] == 1 else p.relative_to(root).with_suffix("").as_posix()
-        for p in paths
-    }
 
 
 def _now() -> str:
@@ -132,22 +35,21 @@ def _now() -> str:
 
 
 class BatchRun:
-    def __init__(self, config: BatchConfig, settings: Settings, retry: RetryPolicy | None = None):
-        self.config = config
-        self.settings = settings
-        self.out = config.out_dir
-        self.price = price_for(settings.model, config.price)
-        self.totals = Totals()
+    def __init__(self, options: BatchOptions, settings: Settings, retry: RetryPolicy | None = None):
+        self.options = options
+        self.out = options.out_dir
+        self.totals = Totals(price=price_for(settings.model, options.price))
         self.started = time.monotonic()
         self.started_at = _now()
         self.status = "running"
-        self.gate = Gate(config.concurrency, rpm=config.rpm, tpm=config.tpm)
-        cache_dir = None if (config.no_cache or config.replay) else (config.cache_dir or self.out / ".cache")
+        self.gate = Gate(options.concurrency, rpm=options.rpm, tpm=options.tpm)
+        cache_dir = None if (options.no_cache or options.replay) else (options.cache_dir or self.out / ".cache")
         # Built before any work so a missing key or bad flag fails the run at once (exit 2).
-        self.model = make_model(
-            settings, replay=config.replay, record=config.record, cache_dir=cache_dir,
-            gate=self.gate, http=config.http, max_connections=max(64, config.concurrency * 2), retry=retry,
+        self.extractor = Extractor(
+            settings=settings, replay=options.replay, record=options.record, cache_dir=cache_dir,
+            gate=self.gate, http=options.http, max_connections=max(64, options.concurrency * 2), retry=retry,
         )
+        self.settings = self.extractor.settings
         self._seen_sha: dict[str, str] = {}
         self._budget_hit = False
         self.discovered = 0
@@ -162,13 +64,6 @@ class BatchRun:
         )
         self.totals.counts[counted_as] += 1
 
-    def _over_budget(self, in_flight: int) -> bool:
-        if self.config.max_cost is None or self.price is None:
-            return False
-        finished = self.totals.counts["ok"]
-        per_article = self.totals.cost / finished if finished else 0.0
-        return self.totals.cost + (in_flight + 1) * per_article > self.config.max_cost
-
     # -- one article -------------------------------------------------------------------------
     async def _one(self, path: Path, article_id: str, store: RecordStore, failures: FailureLog) -> None:
         started = time.monotonic()
@@ -177,9 +72,9 @@ class BatchRun:
         except ArticleLoadError as exc:
             self._fail(failures, article_id, path, exc)
             return
-        if article.length > self.config.max_chars:
+        if article.length > self.options.max_chars:
             self._fail(failures, article_id, path, (
-                f"{path} has {article.length} characters, over --max-chars {self.config.max_chars}; "
+                f"{path} has {article.length} characters, over --max-chars {self.options.max_chars}; "
                 "raise --max-chars if the model's context allows, or split the article"), kind="TooLong")
             return
         first = self._seen_sha.setdefault(article.sha256, article_id)
@@ -188,25 +83,26 @@ class BatchRun:
                 f"same text as article {first}; extracted once, under {first}"), kind="DuplicateContent",
                 counted_as="duplicates")
             return
-        key = DoneKey(article.sha256, prompt.prompt_version(), self.settings.model, SCHEMA_VERSION)
-        if not self.config.force and store.is_done(article_id, key):
+        backend = self.extractor.backend
+        key = DoneKey(article.sha256, backend.prompt_version, backend.model, SCHEMA_VERSION)
+        if not self.options.force and store.is_done(article_id, key):
             self.totals.counts["skipped"] += 1
             return
-        if self._budget_hit or self._over_budget(self.gate.in_flight):
+        if self._budget_hit or self.totals.over_budget(self.options.max_cost, self.gate.in_flight):
             self._budget_hit = True
             self._fail(failures, article_id, path, (
-                f"not started: the estimated cost would pass --max-cost {self.config.max_cost}; "
+                f"not started: the estimated cost would pass --max-cost {self.options.max_cost}; "
                 "re-run with a higher budget to continue where this run stopped"), kind="BudgetExceeded",
                 counted_as="budget")
             return
         try:
-            record = await pipeline.arun(article, self.model)
+            record = await pipeline.run(article, backend)
         except ExtractorError as exc:
             attempts = getattr(exc, "attempts", 0)
             self._fail(failures, article_id, path, exc, attempts=attempts, seconds=time.monotonic() - started)
             return
         await store.append(record)
-        self.totals.add(record, self.price)
+        self.totals.add(record)
         self.totals.latencies.append(time.monotonic() - started)
         self.totals.counts["ok"] += 1
         if record.provenance.cached:
@@ -214,15 +110,15 @@ class BatchRun:
 
     # -- the run ---------------------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
-        paths = discover(self.config.input_dir, self.config.glob)
-        if self.config.limit is not None:
-            paths = paths[: self.config.limit]
+        paths = discover(self.options.input_dir, self.options.glob)
+        if self.options.limit is not None:
+            paths = paths[: self.options.limit]
         self.discovered = len(paths)
-        ids = article_ids(paths, self.config.input_dir)
+        ids = article_ids(paths, self.options.input_dir)
         store = RecordStore(self.out / "records.jsonl").open()
         self.repaired_bytes = store.repaired_bytes
         failures = FailureLog(self.out / "failures.jsonl")
-        progress = Progress(len(paths), mode=self.config.progress)
+        progress = Progress(len(paths), mode=self.options.progress)
         queue: asyncio.Queue[Path] = asyncio.Queue()
         for path in paths:
             queue.put_nowait(path)
@@ -234,7 +130,7 @@ class BatchRun:
                 except asyncio.QueueEmpty:
                     return
                 await self._one(path, ids[path], store, failures)
-                progress.update(self.totals)
+                progress.update(self.totals.snapshot())
 
         async def heartbeat() -> None:
             while True:
@@ -243,13 +139,12 @@ class BatchRun:
 
         loop = asyncio.get_running_loop()
         current = asyncio.current_task()
-        for sig in (signal.SIGTERM,):
-            try:
-                loop.add_signal_handler(sig, current.cancel)  # type: ignore[union-attr]
-            except (NotImplementedError, RuntimeError):
-                pass
+        try:
+            loop.add_signal_handler(signal.SIGTERM, current.cancel)  # type: ignore[union-attr]
+        except (NotImplementedError, RuntimeError):
+            pass
         beat = asyncio.create_task(heartbeat())
-        worker_count = min(self.config.concurrency, max(1, len(paths)))
+        worker_count = min(self.options.concurrency, max(1, len(paths)))
         workers = [asyncio.create_task(worker()) for _ in range(worker_count)]
         try:
             await asyncio.gather(*workers)
@@ -260,13 +155,13 @@ class BatchRun:
                 task.cancel()
         finally:
             beat.cancel()
-            progress.close(self.totals)
+            progress.close(self.totals.snapshot())
             store.compact()
             store.close()
             failures.close()
-            await self.model.aclose()
+            await self.extractor.aclose()
             if self.status != "interrupted":
-                write_tables(store.iter_dicts, self.out, self.config.tables)
+                write_tables(store.records, self.out, self.options.tables)
             write_json_atomic(self.out / "run.json", self.summary())
         return self.summary()
 
@@ -274,7 +169,7 @@ class BatchRun:
         wall = time.monotonic() - self.started
         counts = self.totals.counts
         lat = sorted(self.totals.latencies)
-        config = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.config).items()}
+        price = self.totals.price
         return {
             "status": self.status,
             "started_at": self.started_at,
@@ -291,8 +186,8 @@ class BatchRun:
             "model_calls": self.totals.attempts,
             "cost_usd": {
                 "estimated": round(self.totals.cost, 6),
-                "price_per_million": asdict(self.price) if self.price else None,
-                "note": "estimate from token usage and the price table or --price" if self.price else
+                "price_per_million": price.__dict__ if price else None,
+                "note": "estimate from token usage and the price table or --price" if price else
                         "no price known for this model; pass --price IN,OUT",
             },
             "wall_seconds": round(wall, 3),
@@ -305,10 +200,10 @@ class BatchRun:
                             "paused_seconds": round(self.gate.stats.paused_seconds, 3),
                             "lowest_concurrency": self.gate.stats.min_limit},
             "records_repaired_bytes": self.repaired_bytes,  # a torn last line left by a killed run, cut off
-            "prompt_version": prompt.prompt_version(),
+            "prompt_version": self.extractor.backend.prompt_version,
             "schema_version": SCHEMA_VERSION,
             "settings": self.settings.public(),
-            "config": config,
+            "config": self.options.public(),
         }
 
 
@@ -319,50 +214,11 @@ def exit_code(summary: dict[str, Any]) -> int:
     return 1 if counts["failed"] or counts["not_started_budget"] else 0
 
 
-def run_batch(config: BatchConfig, settings: Settings, retry: RetryPolicy | None = None) -> dict[str, Any]:
-    if not config.input_dir.is_dir():
-        raise ConfigurationError(f"{config.input_dir} is not a directory; give the folder that holds the articles")
+def run_batch(options: BatchOptions, settings: Settings, retry: RetryPolicy | None = None) -> dict[str, Any]:
+    if not options.input_dir.is_dir():
+        raise ConfigurationError(f"{options.input_dir} is not a directory; give the folder that holds the articles")
     try:
-        config.out_dir.mkdir(parents=True, exist_ok=True)
+        options.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigurationError(f"cannot create output directory {config.out_dir}: {exc.strerror}") from None
-    if config.concurrency < 1:
-        raise ConfigurationError("--concurrency must be at least 1")
-    return asyncio.run(BatchRun(config, settings, retry).run())
-
-
-
-# Completion tokens per article token: the mean over the fixture answers that bench/tokens.py reports.
-COMPLETION_PER_ARTICLE_TOKEN = 2.3
-
-
-def dry_run(config: BatchConfig, settings: Settings) -> dict[str, Any]:
-    """Render every prompt and count its tokens; calls nothing and needs no key."""
-    price = price_for(settings.model, config.price)
-    paths = discover(config.input_dir, config.glob)[: config.limit]
-    ids = article_ids(paths, config.input_dir)
-    schema_tokens = count_tokens(json.dumps(ExtractionResponse.model_json_schema(), separators=(",", ":")), settings.model)
-    system_tokens = count_tokens(prompt.system_prompt(), settings.model)
-    rows, problems = [], []
-    for path in paths:
-        try:
-            article = load_article(path, id=ids[path])
-        except ArticleLoadError as exc:
-            problems.append({"article_id": ids[path], "problem": str(exc)})
-            continue
-        article_tokens = count_tokens(prompt.user_prompt(article.text or ""), settings.model)
-        prompt_tokens = system_tokens + schema_tokens + article_tokens
-        completion = int(article_tokens * COMPLETION_PER_ARTICLE_TOKEN)
-        rows.append({
-            "article_id": article.id, "chars": article.length, "prompt_tokens": prompt_tokens,
-            "est_completion_tokens": completion,
-            "est_cost_usd": round(price.cost(prompt_tokens, completion), 6) if price else None,
-        })
-    total_cost = sum(r["est_cost_usd"] or 0 for r in rows) if price else None
-    return {
-        "model": settings.model, "fixed_prompt_tokens": system_tokens + schema_tokens, "articles": rows,
-        "unreadable": problems,
-        "total_prompt_tokens": sum(r["prompt_tokens"] for r in rows),
-        "total_est_completion_tokens": sum(r["est_completion_tokens"] for r in rows),
-        "total_est_cost_usd": round(total_cost, 6) if total_cost is not None else None,
-    }
+        raise ConfigurationError(f"cannot create output directory {options.out_dir}: {exc.strerror}") from None
+    return asyncio.run(BatchRun(options, settings, retry).run())

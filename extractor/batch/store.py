@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from extractor.schemas import ArticleRecord
+from ..schemas import ArticleRecord
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,15 @@ class RecordStore:
             for line in handle:
                 if line.strip():
                     yield json.loads(line)
+
+    def records(self) -> Iterator[ArticleRecord]:
+        """The records as typed objects, streamed."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield ArticleRecord.model_validate_json(line)
 
     def is_done(self, article_id: str, key: DoneKey) -> bool:
         return self.done.get(article_id) == key

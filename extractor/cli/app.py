@@ -22,7 +22,6 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fail(message: str, code: int) -> None:
@@ -79,36 +78,32 @@ def batch(
     Exit status: 0 all succeeded, 1 some failed or the budget stopped the run
     (failures.jsonl says which), 2 usage or configuration error, 130 interrupted.
     """
-    from ..batch import runner as batching
-    from ..config import Settings
+    from ..batch.dryrun import dry_run as run_dry
+    from ..batch.runner import exit_code, run_batch
+    from ..config import BatchOptions, Settings
 
-    for name, value, allowed in (("--tables", tables, ("csv", "parquet", "none")),
-                                 ("--progress", progress, ("auto", "bar", "lines", "none")),
-                                 ("--http", http, ("aiohttp", "httpx"))):
-        if value not in allowed:
-            _fail(f"{name} {value!r}: use one of {', '.join(allowed)}", EXIT_USAGE)
-    if tables == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            _fail("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'", EXIT_USAGE)
-    config = batching.BatchConfig(
-        input_dir=input_dir, out_dir=out, glob=glob, limit=limit, concurrency=concurrency, rpm=rpm, tpm=tpm,
-        force=force, cache_dir=cache_dir, no_cache=no_cache, record=record, replay=replay, max_chars=max_chars,
-        price=price, max_cost=max_cost, tables=tables, progress=progress, http=http,
-    )
     try:
+        options = BatchOptions.parse(
+            input_dir=input_dir, out_dir=out, glob=glob, limit=limit, concurrency=concurrency, rpm=rpm, tpm=tpm,
+            force=force, cache_dir=cache_dir, no_cache=no_cache, record=record, replay=replay, max_chars=max_chars,
+            price=price, max_cost=max_cost, tables=tables, progress=progress, http=http,
+        )
+        if options.tables == "parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise ConfigurationError("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
         settings = Settings.from_env(model=model, mode=mode)
         if dry_run:
-            _print_dry_run(batching.dry_run(config, settings))
+            _print_dry_run(run_dry(options, settings))
             return
-        summary = batching.run_batch(config, settings)
+        summary = run_batch(options, settings)
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         _fail(f"interrupted; finished records are kept in {out}; run the same command again to resume", 130)
     _print_summary(summary, out)
-    raise typer.Exit(batching.exit_code(summary))
+    raise typer.Exit(exit_code(summary))
 
 
 def _print_dry_run(report: dict) -> None:

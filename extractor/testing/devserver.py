@@ -29,8 +29,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ..backends.llm.wire import FixtureIndex, completion_for, request_article_sha
-from ..backends.llm.prompt import article_from_messages
+from ..backends.llm.wire import completion_for
+from ..http.fixtures import FixtureIndex
+from ..http.transport import ARTICLE_HEADER, ASK_HEADER
 
 # /stats also counts requests and 429s from this long after the first request on,
 # to tell a client's steady state from its first probe of an unknown limit.
@@ -60,6 +61,16 @@ class ServerConfig:
     burst: float | None = None
     ratelimit_headers: bool = False
     seed: int = 1234
+
+
+def request_text(body: dict[str, Any]) -> str:
+    """The last user message: the article and whatever the prompt wraps it in.
+
+    Sentences are drawn from it for synthetic answers; the prompt's delimiter
+    lines hold no sentence, so what is drawn is the article's own words.
+    """
+    users = [m.get("content") for m in body.get("messages", []) if m.get("role") == "user"]
+    return users[-1] if users and isinstance(users[-1], str) else ""
 
 
 def synthetic_answer(text: str) -> dict[str, Any]:
@@ -126,7 +137,11 @@ class LoopbackServer:
             body = json.loads(raw)
         except ValueError:
             return web.json_response({"error": {"message": "body is not JSON"}}, status=400)
-        sha = request_article_sha(body) or "none"
+        sha = request.headers.get(ARTICLE_HEADER) or "none"
+        try:
+            ask = int(request.headers.get(ASK_HEADER, "1"))
+        except ValueError:
+            ask = 1
         self.counts["requests"] += 1
         self.by_article[sha] += 1
         now = time.monotonic()
@@ -153,8 +168,8 @@ class LoopbackServer:
                 return await self._fault(name, request, body)
             roll -= probability
 
-        text = article_from_messages(body.get("messages", [])) or ""
-        answered = self.index.answer(body) if self.index else None
+        text = request_text(body)
+        answered = self.index.answer(body, sha, ask) if self.index else None
         if answered is None:
             payload = completion_for(body, json.dumps(synthetic_answer(text)), template={
                 "usage": {"prompt_tokens": sum(len(str(m.get("content"))) for m in body["messages"]) // 4,
@@ -179,7 +194,7 @@ class LoopbackServer:
             await asyncio.sleep(faults.slow_seconds)
             return web.json_response({"error": {"message": "too late"}}, status=504)
         if name == "length":
-            text = article_from_messages(body.get("messages", [])) or ""
+            text = request_text(body)
             payload = completion_for(body, json.dumps(synthetic_answer(text))[:40],
                                      template={"choices": [{"finish_reason": "length"}]})
             return web.json_response(payload)

@@ -76,20 +76,6 @@ def messages(article_text: str) -> list[dict[str, str]]:
     ]
 
 
-def article_from_messages(chat_messages: list[dict]) -> str | None:
-    """The article text a request carries (used by replay to find its recording)."""
-    for message in chat_messages:
-        content = message.get("content")
-        if message.get("role") != "user" or not isinstance(content, str):
-            continue
-        start = content.find(OPEN + "\n")
-        end = content.rfind("\n" + CLOSE)
-        if start >= 0 and end > start:
-            body = content[start + len(OPEN) + 1 : end]
-            return body.replace(_DEFUSED_CLOSE, CLOSE).replace(_DEFUSED_OPEN, OPEN)
-    return None
-
-
 @lru_cache(maxsize=1)
 def prompt_version() -> str:
     """Changes whenever anything the model is shown changes: templates, vocabularies, example, schema."""

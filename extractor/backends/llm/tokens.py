@@ -9,7 +9,6 @@ against its pinned sha256 before using it.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import tempfile
 from functools import lru_cache
@@ -18,8 +17,9 @@ from pathlib import Path
 
 import tiktoken
 
+from ..._compat import tiktoken_cache_file
+
 DEFAULT_ENCODING = "o200k_base"
-_BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 _SHIPPED = {"o200k_base", "cl100k_base"}
 
 
@@ -36,7 +36,7 @@ def _seed_cache(name: str) -> None:
     if name not in _SHIPPED:
         return
     cache = _cache_dir()
-    target = cache / hashlib.sha1(_BLOB_URL.format(name=name).encode()).hexdigest()
+    target = tiktoken_cache_file(cache, name)
     if target.exists():
         return
     try:

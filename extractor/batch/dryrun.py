@@ -1,0 +1,49 @@
+"""`batch --dry-run`: render every prompt and count its tokens; calls nothing and needs no key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..backends.llm import prompt
+from ..backends.llm.tokens import count_tokens
+from ..config import BatchOptions, Settings
+from ..core.article import load_article
+from ..errors import ArticleLoadError
+from ..schemas import ExtractionResponse
+from .budget import price_for
+from .discover import article_ids, discover
+
+# Completion tokens per article token: the mean over the fixture answers that bench/tokens.py reports.
+COMPLETION_PER_ARTICLE_TOKEN = 2.3
+
+
+def dry_run(options: BatchOptions, settings: Settings) -> dict[str, Any]:
+    price = price_for(settings.model, options.price)
+    paths = discover(options.input_dir, options.glob)[: options.limit]
+    ids = article_ids(paths, options.input_dir)
+    schema_tokens = count_tokens(json.dumps(ExtractionResponse.model_json_schema(), separators=(",", ":")), settings.model)
+    system_tokens = count_tokens(prompt.system_prompt(), settings.model)
+    rows, problems = [], []
+    for path in paths:
+        try:
+            article = load_article(path, id=ids[path])
+        except ArticleLoadError as exc:
+            problems.append({"article_id": ids[path], "problem": str(exc)})
+            continue
+        article_tokens = count_tokens(prompt.user_prompt(article.text or ""), settings.model)
+        prompt_tokens = system_tokens + schema_tokens + article_tokens
+        completion = int(article_tokens * COMPLETION_PER_ARTICLE_TOKEN)
+        rows.append({
+            "article_id": article.id, "chars": article.length, "prompt_tokens": prompt_tokens,
+            "est_completion_tokens": completion,
+            "est_cost_usd": round(price.cost(prompt_tokens, completion), 6) if price else None,
+        })
+    total_cost = sum(r["est_cost_usd"] or 0 for r in rows) if price else None
+    return {
+        "model": settings.model, "fixed_prompt_tokens": system_tokens + schema_tokens, "articles": rows,
+        "unreadable": problems,
+        "total_prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+        "total_est_completion_tokens": sum(r["est_completion_tokens"] for r in rows),
+        "total_est_cost_usd": round(total_cost, 6) if total_cost is not None else None,
+    }
