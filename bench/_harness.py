@@ -23,7 +23,7 @@ def machine() -> str:
 
 
 class ServerProcess:
-    """extractor.devserver in its own process, so its CPU never counts against the client."""
+    """extractor.testing.devserver in its own process, so its CPU never counts against the client."""
 
     def __init__(self, *args: str):
         self.args = args

@@ -30,9 +30,12 @@ import openai  # noqa: E402
 
 from extractor import extract, load_article
 from extractor.backends.llm import prompt  # noqa: E402
-from extractor.backends.llm.wire import FixtureIndex, answer_json  # noqa: E402
+from extractor.backends.llm.wire import answer_json
+from extractor.http.fixtures import FixtureIndex  # noqa: E402
 from extractor.core.grounding import Grounder  # noqa: E402
-from extractor.core.pipeline import ModelAnswer, build_record  # noqa: E402
+from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER  # noqa: E402
+from extractor.backends.base import Candidates  # noqa: E402
+from extractor.core.pipeline import assemble  # noqa: E402
 from extractor.schemas import ExtractionResponse, grounding_check  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
@@ -42,10 +45,10 @@ def core_once(path: Path, answer: str) -> None:
     article = load_article(path)
     prompt.messages(article.text)
     grounder = Grounder(article.text)
-    with grounding_check(grounder):
+    with grounding_check(grounder.problems):
         response = ExtractionResponse.model_validate_json(answer)
-    model_answer = ModelAnswer(response=response, backend="bench", model="m", mode="tools", attempts=1)
-    build_record(article, model_answer, grounder).model_dump_json()
+    candidates = Candidates(response=response, backend="bench", model="m", prompt_version="p", attempts=1)
+    assemble(article, candidates, grounder).model_dump_json()
 
 
 def client_once(path: Path, client: openai.OpenAI) -> None:
@@ -68,7 +71,8 @@ def main() -> None:
     index = FixtureIndex(ARTICLES)
 
     def handler(request: httpx2.Request) -> httpx2.Response:
-        status, body = index.answer(json.loads(request.content))
+        status, body = index.answer(json.loads(request.content), request.headers.get(ARTICLE_HEADER),
+                                    int(request.headers.get(ASK_HEADER, "1")))
         return httpx2.Response(status, json=body)
 
     client = openai.OpenAI(api_key="bench", base_url="http://bench.invalid/v1",

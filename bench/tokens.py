@@ -30,7 +30,9 @@ import httpx2  # noqa: E402
 import openai  # noqa: E402
 
 from extractor import extract, load_article  # noqa: E402
-from extractor.backends.llm.wire import FixtureIndex, answer_json  # noqa: E402
+from extractor.backends.llm.wire import answer_json
+from extractor.http.fixtures import FixtureIndex
+from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER  # noqa: E402
 from extractor.core.grounding import Grounder  # noqa: E402
 from extractor.backends.llm.tokens import count_tokens  # noqa: E402
 
@@ -58,7 +60,7 @@ def capture(path: Path, mode: str, index: FixtureIndex) -> dict:
     def handler(request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         sent.append(body)
-        status, answer = index.answer(body)
+        status, answer = index.answer(body, request.headers.get(ARTICLE_HEADER), int(request.headers.get(ASK_HEADER, "1")))
         return httpx2.Response(status, json=answer)
 
     client = openai.OpenAI(api_key="bench", base_url="http://bench.invalid/v1",

@@ -66,6 +66,7 @@ def memoize_async_validator_scan() -> bool:
             passed.add(response_model)
 
     reject_async_validators._memoized = True  # type: ignore[attr-defined]
+    reject_async_validators.passed = passed  # type: ignore[attr-defined]
     async_validators.reject_async_validators = reject_async_validators
     if getattr(patch_module, "reject_async_validators", None) is original:
         patch_module.reject_async_validators = reject_async_validators

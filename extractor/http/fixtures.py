@@ -12,6 +12,10 @@ One JSON file per article holds the model's answers in the OpenAI wire format
       "exchanges": [{"status": 200, "body": {...chat.completion...}}, ...]
     }
 
+In files, a JSON answer (tool call arguments or message content) is written as
+an object rather than an escaped string, so a person can read it next to the
+article; answers that are not a JSON object (truncated, prose) stay strings.
+
 Exchange n answers the n-th ask for the article (the ask header); transient
 retries of one ask get the same answer. A completion recorded in one
 instructor mode can be served to a request in another: the structured answer
@@ -30,7 +34,7 @@ from typing import Any
 
 import httpx2
 
-from ..backends.llm.wire import answer_json, completion_for
+from ..backends.llm.wire import answer_json, completion_for, readable
 from .transport import Exchange, json_object
 
 FIXTURE_FORMAT = 1
@@ -133,7 +137,7 @@ class Recorder:
             if not fixture or fixture.get("origin") != "recorded" or fixture.get("prompt_version") != self.prompt_version:
                 fixture = self._fresh(exchange, request)
             exchanges = fixture["exchanges"]
-            entry = {"status": 200, "body": answer}
+            entry = {"status": 200, "body": readable(answer)}
             index = exchange.ask - 1
             if index < len(exchanges):
                 exchanges[index] = entry

@@ -1,6 +1,6 @@
 """A loopback OpenAI-compatible server for tests and benchmarks, with latency, faults and rate limits.
 
-    python -m extractor.devserver --fixtures fixtures/articles --latency 0.5 --p429 0.2
+    python -m extractor.testing.devserver --fixtures fixtures/articles --latency 0.5 --p429 0.2
 
 It answers POST /v1/chat/completions from fixtures (by article sha256), or,
 for articles with no fixture, with a small answer built from the article's own

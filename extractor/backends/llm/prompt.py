@@ -79,8 +79,13 @@ def messages(article_text: str) -> list[dict[str, str]]:
 @lru_cache(maxsize=1)
 def prompt_version() -> str:
     """Changes whenever anything the model is shown changes: templates, vocabularies, example, schema."""
+    return version_of(system_prompt(), (PROMPTS_DIR / "user.j2").read_text(encoding="utf-8"),
+                      ExtractionResponse.model_json_schema())
+
+
+def version_of(system: str, user_template: str, schema: dict) -> str:
     digest = hashlib.sha256()
-    digest.update(system_prompt().encode())
-    digest.update((PROMPTS_DIR / "user.j2").read_bytes())
-    digest.update(json.dumps(ExtractionResponse.model_json_schema(), sort_keys=True).encode())
+    for part in (system, user_template, json.dumps(schema, sort_keys=True)):
+        digest.update(part.encode())
+        digest.update(b"\0")  # parts cannot run into each other
     return "p" + digest.hexdigest()[:12]

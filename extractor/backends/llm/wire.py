@@ -11,13 +11,46 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
 
 
 def answer_json(body: dict[str, Any]) -> str:
-    """The structured answer inside a chat.completion body, whatever its envelope."""
+    """The structured answer inside a chat.completion body, whatever its envelope.
+
+    Fixture files may hold the answer as a JSON object instead of a string, so a
+    person can read it; it is serialized back here.
+    """
     message = body["choices"][0]["message"]
     for call in message.get("tool_calls") or []:
-        return call["function"]["arguments"]
-    content = message.get("content") or ""
+        return _as_text(call["function"]["arguments"])
+    content = _as_text(message.get("content") or "")
     fenced = _FENCE.search(content)
     return fenced.group(1) if fenced else content
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def readable(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with a JSON answer expanded from its string into an object, for fixture files.
+
+    An answer that is not a JSON object (truncated, double-encoded, prose) stays as it came.
+    """
+    body = json.loads(json.dumps(body))
+    for choice in body.get("choices") or []:
+        message = choice.get("message") or {}
+        for call in message.get("tool_calls") or []:
+            call["function"]["arguments"] = _expanded(call["function"].get("arguments"))
+        if message.get("content") is not None and not message.get("tool_calls"):
+            message["content"] = _expanded(message["content"])
+    return body
+
+
+def _expanded(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, dict) else value
 
 
 def completion_for(request: dict[str, Any], answer: str, *, template: dict[str, Any] | None = None) -> dict[str, Any]:
