@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -245,3 +249,46 @@ def test_invalid_gold_is_an_error_naming_the_file(tmp_path):
     with pytest.raises(GoldError, match="poland_k9.gold.json: quote 1"):
         load_gold_dir(gold_dir, DATA / "articles")
 
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EXTRACTOR_"))}
+    return subprocess.run([sys.executable, "-m", "extractor", "eval", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_cli_json_output(golds, tmp_path: Path):
+    records = tmp_path / "records.jsonl"
+    lines = [perfect_record(golds["norway_japan"]).model_dump_json(), "garbage"]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("--gold", str(GOLD), str(records), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["missing_records"] == ["poland_k9"] and data["bad_lines"][0]["line"] == 2
+    assert data["figures"]["parties"]["recall"] == pytest.approx(4 / 7)  # poland_k9 has no record
+    assert data["figures"]["parties"]["precision"] == 1.0
+    assert data["per_article"]["norway_japan"]["figures"]["quotes_overlap"]["f1"] == 1.0
+
+
+def test_cli_table_and_usage_errors(golds, tmp_path: Path):
+    records = tmp_path / "records.jsonl"
+    records.write_text(perfect_record(golds["poland_k9"]).model_dump_json() + "\n", encoding="utf-8")
+    table = run_cli("--gold", str(GOLD), str(tmp_path))  # an output folder works too
+    assert table.returncode == 0, table.stderr
+    assert "quotes, word overlap" in table.stdout and "no record for (all missed): norway_japan" in table.stdout
+    missing = run_cli("--gold", str(tmp_path / "nowhere"), str(records))
+    assert missing.returncode == 2 and "nowhere" in missing.stderr
+
+
+def test_table_prints_names_from_records_as_text_not_markup(golds):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from extractor.cli.eval import print_report
+
+    item = golds["norway_japan"]
+    record = perfect_record(item)
+    record.parties.append(Party(id="P99", name="[/red] boom", kind="person", aliases=["Captain Override"]))
+    out = StringIO()
+    print_report(score([item], [record]), console=Console(file=out, width=200))
+    assert "'[/red] boom' matches forbidden Captain Override" in out.getvalue()
