@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigurationError, ExtractorError
+from .eval import eval_command
 
 app = typer.Typer(
     add_completion=False,
@@ -161,6 +162,9 @@ def schema(
         output.write_text(text, encoding="utf-8")
     else:
         typer.echo(text, nl=False)
+
+
+app.command(name="eval")(eval_command)
 
 
 def main() -> None:
