@@ -2,10 +2,10 @@
 
 An `Extractor` owns a configured backend, its clients and its cache, record
 and replay layers, and is reused across many articles; the batch runner uses
-the same object. There is one implementation, asynchronous: synchronous calls
-run it on a private event loop in a background thread, so they work from any
-thread, inside a running loop (notebooks) too, and keep connections alive
-between calls.
+the same object. There is one implementation, asynchronous. Synchronous calls
+run it on an event loop kept for the calling thread (so connections stay alive
+between calls and no thread hand-off is paid), or, when the caller is itself
+inside a running loop (a notebook), on a private loop in a background thread.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import openai
 
 from .backends.base import Backend
 from .backends.llm import prompt
-from .backends.llm.openai import OpenAIBackend
+from .backends.llm.openai import BLOCKING_ALLOWED, OpenAIBackend
 from .backends.llm.retry import RetryPolicy
 from .batch.gate import Gate
 from .config import Settings
@@ -38,8 +38,49 @@ ArticleInput = Article | str | PathLike[str]
 T = TypeVar("T")
 
 
+def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the coroutine to completion for a synchronous caller."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _ThreadLoop.run(coroutine)
+    return _Portal.run(coroutine)
+
+
+class _ThreadLoop:
+    """One event loop per calling thread, reused by every synchronous call made from it."""
+
+    _local = threading.local()
+
+    @classmethod
+    def run(cls, coroutine: Coroutine[Any, Any, T]) -> T:
+        loop = getattr(cls._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = cls._local.loop = asyncio.new_event_loop()
+        task = loop.create_task(_blocking_allowed(coroutine))
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            if not task.done():  # Ctrl-C: stop the work and leave the loop reusable
+                task.cancel()
+                try:
+                    loop.run_until_complete(task)
+                except BaseException:  # noqa: BLE001 - the cancellation itself
+                    pass
+            raise
+
+
+async def _blocking_allowed(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Nothing else runs on a calling thread's loop, so a caller's sync client may block it."""
+    token = BLOCKING_ALLOWED.set(True)
+    try:
+        return await coroutine
+    finally:
+        BLOCKING_ALLOWED.reset(token)
+
+
 class _Portal:
-    """One background event loop per process that runs the synchronous API's coroutines."""
+    """One background event loop that runs synchronous calls made from inside a running loop."""
 
     _lock = threading.Lock()
     _loop: asyncio.AbstractEventLoop | None = None
@@ -152,7 +193,7 @@ class Extractor:
     ) -> ArticleRecord:
         """`aextract` for synchronous code."""
         loaded = _as_article(article, id=id, source=source, published=published)
-        return _Portal.run(pipeline.run(loaded, self.backend))
+        return _run_sync(pipeline.run(loaded, self.backend))
 
     # -- lifetime ------------------------------------------------------------------------------
     async def aclose(self) -> None:
@@ -161,6 +202,7 @@ class Extractor:
         self._close_layers()
 
     def close(self) -> None:
+        _run_sync(self.backend.aclose())
         if _Portal._loop is not None:
             _Portal.run(self.backend.aclose())
         self._close_layers()

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,10 @@ from .retry import RetryPolicy, describe_failure, is_transient, retry_after_seco
 from .wire import answer_json
 
 log = logging.getLogger("extractor")
+
+# Set while a synchronous caller's own thread runs the event loop: then a caller's
+# sync client is called directly instead of from a worker thread.
+BLOCKING_ALLOWED: ContextVar[bool] = ContextVar("extractor_blocking_allowed", default=False)
 
 _MODES = {
     "tools": instructor.Mode.TOOLS,
@@ -135,6 +140,8 @@ class OpenAIBackend:
         kwargs = _compat.send_as_extra_body(kwargs)
         client = self._callers_client
         if isinstance(client, openai.OpenAI):
+            if BLOCKING_ALLOWED.get():
+                return client.chat.completions.with_raw_response.create(**kwargs)
             return await asyncio.to_thread(lambda: client.chat.completions.with_raw_response.create(**kwargs))
         return await (client or self._client()).chat.completions.with_raw_response.create(**kwargs)
 
