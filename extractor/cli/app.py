@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigurationError, ExtractorError
+from .report import report_command
 
 app = typer.Typer(
     add_completion=False,
@@ -166,6 +167,9 @@ def schema(
         output.write_text(text, encoding="utf-8")
     else:
         typer.echo(text, nl=False)
+
+
+app.command(name="report")(report_command)
 
 
 def main() -> None:
