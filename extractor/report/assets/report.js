@@ -103,10 +103,12 @@
     counter = h('p', { cls: 'muted', id: 'index-count' });
     pager = h('div', { cls: 'pager' });
     root.append(filters, counter, h('table', { cls: 'index', id: 'index' }, [h('thead', {}, [headRow]), tbody]), pager);
-    tbody.addEventListener('click', (ev) => {
+    const open = (ev) => {
       const tr = ev.target.closest('tr[data-i]');
-      if (tr) location.hash = '#/a/' + tr.getAttribute('data-i');
-    });
+      if (tr && (ev.type === 'click' || ev.key === 'Enter')) location.hash = '#/a/' + tr.getAttribute('data-i');
+    };
+    tbody.addEventListener('click', open);
+    tbody.addEventListener('keydown', open);
   }
 
   function resetFilters() {
@@ -123,7 +125,7 @@
     const start = state.page * PAGE;
     tbody.replaceChildren(...view.slice(start, start + PAGE).map((i) => {
       const r = ROWS[i];
-      return h('tr', { 'data-i': i }, [
+      return h('tr', { 'data-i': i, tabindex: 0 }, [
         h('td', { text: r.date || '\u2014' }),
         h('td', { cls: 'id' }, [r.id, h('span', { cls: 'sub', text: r.sub })]),
         h('td', { cls: 'n', text: r.np }), h('td', { cls: 'n', text: r.nq }), h('td', { cls: 'n', text: r.nt }),
