@@ -20,6 +20,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m extractor batch samples -o out/demo --replay fixtures/articles --force
 	$(PY) -m extractor show out/demo --limit 2
+	@echo "open out/demo/report.html to review every article with its highlighted spans"
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py

@@ -132,6 +132,7 @@ class BatchOptions(BaseModel):
     tables: Literal["csv", "parquet", "none"] = "csv"
     progress: Literal["auto", "bar", "lines", "none"] = "auto"
     http: Literal["aiohttp", "httpx"] = "aiohttp"
+    report: bool = True
 
     @classmethod
     def parse(cls, **values: Any) -> "BatchOptions":

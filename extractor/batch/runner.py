@@ -21,6 +21,7 @@ from ..config import BatchOptions, Settings
 from ..core import pipeline
 from ..core.article import load_article
 from ..errors import ArticleLoadError, ConfigurationError, ExtractorError
+from ..report import write_report
 from ..schemas import SCHEMA_VERSION
 from .budget import Totals, price_for
 from .discover import article_ids, discover
@@ -162,6 +163,8 @@ class BatchRun:
             await self.extractor.aclose()
             if self.status != "interrupted":
                 write_tables(store.records, self.out, self.options.tables)
+                if self.options.report:
+                    write_report(store.path, self.out / "report.html", articles_dir=self.options.input_dir)
             write_json_atomic(self.out / "run.json", self.summary())
         return self.summary()
 

@@ -14,6 +14,7 @@ import typer
 
 from ..errors import ConfigurationError, ExtractorError
 from .eval import eval_command
+from .report import report_command
 
 app = typer.Typer(
     add_completion=False,
@@ -71,6 +72,7 @@ def batch(
     tables: str = typer.Option("csv", help="Tables to write: csv, parquet (needs pyarrow) or none."),
     progress: str = typer.Option("auto", help="auto, bar (live), lines (a status line every 5 s) or none."),
     http: str = typer.Option("aiohttp", help="HTTP client under the openai SDK: aiohttp or httpx."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write OUT/report.html, a self-contained review page."),
     model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
 ) -> None:
@@ -87,7 +89,7 @@ def batch(
         options = BatchOptions.parse(
             input_dir=input_dir, out_dir=out, glob=glob, limit=limit, concurrency=concurrency, rpm=rpm, tpm=tpm,
             force=force, cache_dir=cache_dir, no_cache=no_cache, record=record, replay=replay, max_chars=max_chars,
-            price=price, max_cost=max_cost, tables=tables, progress=progress, http=http,
+            price=price, max_cost=max_cost, tables=tables, progress=progress, http=http, report=report,
         )
         if options.tables == "parquet":
             try:
@@ -136,7 +138,7 @@ def _print_summary(summary: dict, out: Path) -> None:
         f"{tokens['completion']} out; est. ${cost:.4f}",
         err=True,
     )
-    typer.echo(f"outputs in {out}: records.jsonl, failures.jsonl, run.json, tables", err=True)
+    typer.echo(f"outputs in {out}: records.jsonl, failures.jsonl, run.json, tables, report.html", err=True)
 
 
 @app.command()
@@ -165,6 +167,7 @@ def schema(
 
 
 app.command(name="eval")(eval_command)
+app.command(name="report")(report_command)
 
 
 def main() -> None:
