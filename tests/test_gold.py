@@ -9,6 +9,7 @@ contract's vocabularies.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -157,6 +158,28 @@ def test_variants_and_forbidden_names_are_consistent(name):
     for agreement in gold.agreements:
         assert agreement.status not in agreement.status_variants
         assert len(set(agreement.parties)) == len(agreement.parties)
+
+
+def test_gold_set_covers_the_patterns_the_evaluation_needs():
+    golds = {name: load_gold(name) for name in article_names()}
+    statuses = {a.status for g in golds.values() for a in g.agreements}
+    assert statuses == set(AgreementStatus), f"missing statuses: {set(AgreementStatus) - statuses}"
+    kinds = {a.kind for g in golds.values() for a in g.agreements}
+    assert {
+        AgreementKind.MEMORANDUM_OF_UNDERSTANDING, AgreementKind.TREATY, AgreementKind.PROCUREMENT_CONTRACT,
+        AgreementKind.FRAMEWORK_AGREEMENT, AgreementKind.PROGRAMME_PARTICIPATION, AgreementKind.COOPERATION_MECHANISM,
+    } <= kinds
+    assert {q.kind for g in golds.values() for q in g.quotes} == set(QuoteKind)
+    assert any(len(q.parts) > 1 for g in golds.values() for q in g.quotes), "a split quote"
+    assert any(not g.quotes for g in golds.values()), "an article without quotes"
+    assert sum(1 for g in golds.values() if g.forbidden_names) >= 2, "injected instructions"
+    texts = [load_article(ARTICLES / f"{name}.txt").text for name in golds]
+    for mark in ("\u201c", "\u00ab", "''", '"'):
+        assert any(mark in text for text in texts), f"no article quotes with {mark!r}"
+    assert any(re.search(r"(?m)^'[A-Z]", text) for text in texts), "no article quotes with single quotes"
+    party_kinds = {p.kind for g in golds.values() for p in g.parties}
+    assert {PartyKind.COUNTRY, PartyKind.INTERNATIONAL_ORGANIZATION, PartyKind.GOVERNMENT_BODY,
+            PartyKind.PERSON, PartyKind.COMPANY} <= party_kinds
 
 
 def test_find_in_order_rejects_parts_out_of_order():
