@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo install clean bench
+.PHONY: test demo install clean bench eval
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(STAMP)
 	$(PY) -m extractor batch samples -o out/demo --replay fixtures/articles --force
 	$(PY) -m extractor show out/demo --limit 2
 	@echo "open out/demo/report.html to review every article with its highlighted spans"
+
+# Quality: replay the fixture answers, then score the records against the hand-written gold.
+eval: $(STAMP)
+	$(PY) -m extractor batch fixtures/articles -o out/eval --replay fixtures/articles --glob '*.txt' --force --progress none
+	$(PY) -m extractor eval --gold fixtures/gold out/eval/records.jsonl
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py
