@@ -36,7 +36,7 @@ from extractor.core.grounding import Grounder  # noqa: E402
 from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER  # noqa: E402
 from extractor.backends.base import Candidates  # noqa: E402
 from extractor.core.pipeline import assemble  # noqa: E402
-from extractor.schemas import ExtractionResponse, grounding_check  # noqa: E402
+from extractor.schemas import AnswerReview, ExtractionResponse, reviewing  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
 
@@ -45,7 +45,7 @@ def core_once(path: Path, answer: str) -> None:
     article = load_article(path)
     prompt.messages(article.text)
     grounder = Grounder(article.text)
-    with grounding_check(grounder.problems):
+    with reviewing(AnswerReview(check=grounder.problems)):
         response = ExtractionResponse.model_validate_json(answer)
     candidates = Candidates(response=response, backend="bench", model="m", prompt_version="p", attempts=1)
     assemble(article, candidates, grounder).model_dump_json()

@@ -21,9 +21,11 @@ from .api import Extractor, aextract, extract
 from .errors import (
     ArticleLoadError,
     ConfigurationError,
+    ContentFilterError,
     ExtractionError,
     ExtractorError,
     ProviderError,
+    RefusalError,
     ReplayMissError,
 )
 from .core.article import load_article
@@ -32,4 +34,5 @@ __all__ = [
     "extract", "aextract", "Extractor", "load_article",
     "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
     "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError", "ExtractionError",
+    "RefusalError", "ContentFilterError",
 ]

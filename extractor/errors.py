@@ -36,3 +36,11 @@ class ExtractionError(ExtractorError):
         super().__init__(message)
         self.article_id = article_id
         self.attempts = attempts
+
+
+class RefusalError(ExtractionError):
+    """The model declined, or answered nothing, on every ask for this article."""
+
+
+class ContentFilterError(RefusalError):
+    """The provider's content filter stopped the answer (finish_reason content_filter); not asked again."""

@@ -12,7 +12,7 @@ from .records import (
     Topic,
     Usage,
 )
-from .response import AgreementOut, ExtractionResponse, PartyOut, QuoteOut, TopicOut, grounding_check
+from .response import AgreementOut, AnswerReview, ExtractionResponse, PartyOut, QuoteOut, TopicOut, reviewing
 from .vocab import (
     AgreementKind,
     AgreementStatus,
@@ -38,5 +38,5 @@ __all__ = [
     "SCHEMA_VERSION", "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span",
     "Topic", "Usage", "AgreementOut", "ExtractionResponse", "PartyOut", "QuoteOut", "TopicOut",
     "AgreementKind", "AgreementStatus", "Alignment", "Involvement", "PartyKind", "QuoteKind",
-    "TopicCategory", "Vocabulary", "VOCABULARIES", "grounding_check",
+    "TopicCategory", "Vocabulary", "VOCABULARIES", "AnswerReview", "reviewing",
 ]

@@ -12,38 +12,64 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .vocab import AgreementKind, AgreementStatus, Involvement, PartyKind, QuoteKind, TopicCategory
+from .salvage import NoJSON, Salvaged, read_json, salvage
+from .vocab import AgreementKind, AgreementStatus, Involvement, PartyKind, QuoteKind, TopicCategory, Vocabulary
 
 
-# Problems (phrased for the model) that make an answer worth asking again. Set by the
-# pipeline for the duration of a call, so the schemas stay free of pipeline code.
-GroundingCheck = Callable[["ExtractionResponse"], list[str]]
+# Problems (phrased for the model) that make an answer worth asking again.
+AnswerCheck = Callable[["ExtractionResponse"], list[str]]
 
-# The pipeline sets the check here rather than in instructor's `context`:
+
+@dataclass
+class AnswerReview:
+    """What one read learns from each of the model's answers: how it was salvaged, and what to re-ask."""
+
+    check: AnswerCheck | None = None
+    answers: list[Salvaged] = field(default_factory=list)
+
+    def best(self) -> Salvaged | None:
+        """The answer to keep when the re-asks run out: the most usable items, the latest on a tie."""
+        usable = [a for a in self.answers if a.item_count or a.data.get("summary")]
+        return max(reversed(usable), key=lambda a: a.item_count) if usable else None
+
+
+# The backend sets the review here rather than in instructor's `context`:
 # instructor renders every message as a Jinja template when given a context,
 # and article text must never be rendered as a template.
-_active_check: ContextVar["GroundingCheck | None"] = ContextVar("grounding_check", default=None)
+_review: ContextVar[AnswerReview | None] = ContextVar("answer_review", default=None)
 
 
 @contextmanager
-def grounding_check(check: "GroundingCheck | None") -> Iterator[None]:
-    """Within this block, validating an ExtractionResponse also checks it against the article."""
-    token = _active_check.set(check)
+def reviewing(review: AnswerReview) -> Iterator[AnswerReview]:
+    """Within this block, answers parsed with `ExtractionResponse.model_validate_json` are salvaged
+    item by item, recorded in the review, and rejected (so instructor re-asks) while items fail."""
+    token = _review.set(review)
     try:
-        yield
+        yield review
     finally:
-        _active_check.reset(token)
+        _review.reset(token)
 
 
-def _fold_enum_value(value: Any) -> Any:
-    # Models often answer "Maritime Security" or "memorandum-of-understanding";
-    # accepting those is cheaper than a re-ask.
-    if isinstance(value, str):
-        return value.strip().lower().replace("-", "_").replace(" ", "_")
-    return value
+def _vocabulary_value(vocabulary: type[Vocabulary]) -> Callable[[Any], Any]:
+    """A before-validator that reads a model's spelling ("MoU", "Maritime Security") as the member."""
+
+    def parse(value: Any) -> Any:
+        member = vocabulary.parse(value)
+        return member if member is not None else value
+
+    return parse
+
+
+def _answer_problem(title: str, message: str) -> ValidationError:
+    return ValidationError.from_exception_data(title, [InitErrorDetails(
+        type=PydanticCustomError("answer_problems", "{problems}", {"problems": message}), loc=(), input=None,
+    )])
 
 
 class _CompactJsonSchema(GenerateJsonSchema):
@@ -132,7 +158,8 @@ class PartyOut(_Out):
     aliases: list[str] = Field(default_factory=list)
     involvement: Involvement = Involvement.PARTICIPANT
 
-    _fold = field_validator("kind", "involvement", mode="before")(lambda v: _fold_enum_value(v))
+    _kind = field_validator("kind", mode="before")(_vocabulary_value(PartyKind))
+    _involvement = field_validator("involvement", mode="before")(_vocabulary_value(Involvement))
 
 
 class TopicOut(_Out):
@@ -140,7 +167,7 @@ class TopicOut(_Out):
     label: str
     evidence: list[str] = Field(min_length=1)
 
-    _fold = field_validator("category", mode="before")(lambda v: _fold_enum_value(v))
+    _category = field_validator("category", mode="before")(_vocabulary_value(TopicCategory))
 
 
 class QuoteOut(_Out):
@@ -149,7 +176,7 @@ class QuoteOut(_Out):
     kind: QuoteKind
     cue: str | None = None
 
-    _fold = field_validator("kind", mode="before")(lambda v: _fold_enum_value(v))
+    _kind = field_validator("kind", mode="before")(_vocabulary_value(QuoteKind))
 
 
 class AgreementOut(_Out):
@@ -161,12 +188,14 @@ class AgreementOut(_Out):
     modeled_on: str | None = None
     evidence: list[str] = Field(min_length=1)
 
-    _fold = field_validator("kind", "status", mode="before")(lambda v: _fold_enum_value(v))
+    _kind = field_validator("kind", mode="before")(_vocabulary_value(AgreementKind))
+    _status = field_validator("status", mode="before")(_vocabulary_value(AgreementStatus))
 
     @field_validator("scope", mode="before")
     @classmethod
-    def _fold_scope(cls, value: Any) -> Any:
-        return [_fold_enum_value(v) for v in value] if isinstance(value, list) else value
+    def _scope(cls, value: Any) -> Any:
+        parse = _vocabulary_value(TopicCategory)
+        return [parse(v) for v in value] if isinstance(value, list) else value
 
 
 class ExtractionResponse(_Out):
@@ -178,16 +207,34 @@ class ExtractionResponse(_Out):
     quotes: list[QuoteOut] = Field(default_factory=list)
     agreements: list[AgreementOut] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _grounded_in_article(self) -> "ExtractionResponse":
-        # Without a check (parsing a last answer after the re-asks ran out) the
-        # pipeline drops ungrounded items itself instead of asking again.
-        check = _active_check.get()
-        if check is not None:
-            problems = check(self)
-            if problems:
-                raise ValueError(
-                    "These items are not in the article. Copy the article's words exactly, "
-                    "or leave the item out: " + "; ".join(problems)
-                )
-        return self
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> "ExtractionResponse":  # type: ignore[override]
+        """Outside a review, plain pydantic. Inside one (a backend reading a model's answer), the
+        answer is salvaged item by item and recorded; while items fail, a ValidationError naming
+        them makes instructor ask again."""
+        review = _review.get()
+        if review is None:
+            return super().model_validate_json(json_data, **kwargs)
+        text = json_data.decode("utf-8", "replace") if isinstance(json_data, (bytes, bytearray)) else json_data
+        try:
+            value, repairs, truncated = read_json(text)
+            salvaged = salvage(value, truncated=truncated, repairs=repairs)
+        except NoJSON as exc:
+            raise _answer_problem(cls.__name__, f"{exc}; answer with the JSON object only") from None
+        review.answers.append(salvaged)
+        response = cls.model_validate(salvaged.data)
+        problems = []
+        if salvaged.dropped:
+            problems.append("These items could not be used; fix them or leave them out: " + "; ".join(salvaged.dropped))
+        ungrounded = review.check(response) if review.check else []
+        if ungrounded:
+            problems.append("These items are not in the article. Copy the article's words exactly, "
+                            "or leave the item out: " + "; ".join(ungrounded))
+        if problems:
+            raise _answer_problem(cls.__name__, " ".join(problems))
+        return response
+
+
+ITEM_MODELS: dict[str, type[_Out]] = {
+    "parties": PartyOut, "topics": TopicOut, "quotes": QuoteOut, "agreements": AgreementOut,
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import weakref
 from contextvars import ContextVar
@@ -21,16 +22,20 @@ import httpx2
 import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
-from pydantic import ValidationError
+from openai.types.chat.chat_completion_message_function_tool_call import (
+    ChatCompletionMessageFunctionToolCall,
+    Function,
+)
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
 from ... import _compat
 from ...batch.gate import Gate
 from ...config import Settings, redact
-from ...errors import ExtractionError
+from ...errors import ContentFilterError, ExtractionError, RefusalError
 from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, Layer, LayeredTransport
-from ...schemas import ExtractionResponse, Usage, grounding_check
+from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
+from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
 from ..base import Candidates, Task
 from . import prompt
 from .retry import RetryPolicy, describe_failure, is_transient, retry_after_seconds
@@ -60,6 +65,7 @@ class _Calls:
     attempts: int = 0
     cache_hits: int = 0
     usage: Usage = field(default_factory=Usage)
+    notes: list[str] = field(default_factory=list)  # what happened, for the record's warnings
 
     def saw(self, raw: Any) -> Any:
         if raw.headers.get(CACHE_HEADER) == "hit":
@@ -205,6 +211,27 @@ class OpenAIBackend:
 
     async def read(self, task: Task) -> Candidates:
         calls = _Calls()
+        review = AnswerReview(check=task.check)
+        request = self._request(task.text)
+        patched = instructor.patch(create=self._create_for(task, calls), mode=self.mode)
+        # A refusal, an empty answer or an answer cut off well below the cap is asked once more.
+        extra_ask = True
+        while True:
+            try:
+                with reviewing(review):
+                    result = await patched(**request)
+            except Exception as exc:  # noqa: BLE001 - sorted out below
+                outcome = self._outcome(exc, calls, review, task, extra_ask)
+                if outcome is None:
+                    extra_ask = False
+                    calls.notes.append("asked once more after an unusable answer")
+                    continue
+                return outcome
+            kept = review.answers[-1] if review.answers else None
+            return self._candidates(result, calls, kept)
+
+    def _create_for(self, task: Task, calls: _Calls) -> Any:
+        """The create() instructor drives: one ask, with transient retries, headers and answer inspection."""
 
         async def create(**kwargs: Any) -> Any:
             calls.asks += 1
@@ -217,58 +244,147 @@ class OpenAIBackend:
             ):
                 with attempt:
                     calls.attempts += 1
-                    return calls.saw(await self._gated_post(kwargs))
-            raise AssertionError("unreachable")
+                    completion = calls.saw(await self._gated_post(kwargs))
+            return inspect_answer(completion, tools=self.settings.mode == "tools", notes=calls.notes)
 
-        patched = instructor.patch(create=create, mode=self.mode)
-        try:
-            with grounding_check(task.check):
-                result = await patched(**self._request(task.text))
-        except Exception as exc:  # noqa: BLE001 - sorted out in _recover
-            return self._recover(exc, calls, task)
-        return self._candidates(result, calls)
+        return create
 
-    def _candidates(self, response: ExtractionResponse, calls: _Calls, warnings: list[str] | None = None) -> Candidates:
-        return Candidates(
-            response=response,
-            backend=self.name, model=self.settings.model, prompt_version=self.prompt_version,
-            mode=self.settings.mode, attempts=calls.attempts, usage=calls.usage,
-            cached=calls.attempts > 0 and calls.cache_hits == calls.attempts, warnings=warnings or [],
-        )
-
-    def _recover(self, exc: Exception, calls: _Calls, task: Task) -> Candidates:
-        """Turn instructor's and openai's exceptions into a last answer or one of ours."""
+    def _outcome(self, exc: Exception, calls: _Calls, review: AnswerReview, task: Task,
+                 extra_ask: bool) -> Candidates | None:
+        """What an exception from instructor means: a record to keep, None to ask once more, or an error."""
         article_id = task.article.id
         cause: BaseException = exc
         while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
             cause = cause.__cause__
         if isinstance(cause, openai.APIError):
             raise describe_failure(cause, self.settings, calls.attempts, article_id) from None
-        if isinstance(cause, IncompleteOutputException):
-            raise ExtractionError(
-                f"article {article_id}: the model's answer was cut off at max_tokens={self.settings.max_tokens}; "
-                "raise EXTRACTOR_MAX_TOKENS or use a model with longer output",
+        if isinstance(cause, ContentFiltered):
+            raise ContentFilterError(
+                f"article {article_id}: the provider's content filter stopped the answer (finish_reason "
+                "content_filter); it was not asked again. Review the article, or use another model or provider",
                 article_id=article_id, attempts=calls.attempts,
             ) from None
-        retry_exc = exc if isinstance(exc, InstructorRetryException) else None
-        last = getattr(retry_exc, "last_completion", None)
-        if last is not None:
-            # The re-asks ran out. Keep what validates without the grounding check;
-            # grounding then drops, with warnings, what is still not in the article.
-            try:
-                response = ExtractionResponse.model_validate_json(answer_json(last.model_dump()))
-            except (ValidationError, ValueError, KeyError, IndexError, TypeError):
-                response = None
-            if response is not None:
-                note = (
-                    f"re-asks exhausted after {retry_exc.n_attempts} answers; "  # type: ignore[union-attr]
-                    f"last error: {str(cause).splitlines()[0][:200]}"
-                )
-                return self._candidates(response, calls, [note])
+        if isinstance(cause, NoAnswer):
+            if extra_ask:
+                return None
+            raise RefusalError(
+                f"article {article_id}: the model {cause.kind} on {calls.asks} asks ({cause.detail[:160]!r}); "
+                "a different model, or one with fewer restrictions, may answer",
+                article_id=article_id, attempts=calls.attempts,
+            ) from None
+        if isinstance(cause, IncompleteOutputException):
+            return self._truncated(cause, calls, review, task, extra_ask)
+        if isinstance(exc, InstructorRetryException):
+            best = review.best()
+            if best is not None:
+                note = (f"re-asks exhausted after {exc.n_attempts} answers; kept the usable items of the "
+                        f"answer with the most; last problem: {str(cause).splitlines()[-1][:300]}")
+                calls.notes.append(note)
+                return self._candidates(ExtractionResponse.model_validate(best.data), calls, best)
         raise ExtractionError(
-            f"article {article_id}: the model gave no valid answer after {calls.attempts} calls "
+            f"article {article_id}: the model gave no usable answer after {calls.attempts} calls "
             f"({type(cause).__name__}: {redact(str(cause), self.settings.api_key)[:300]}); "
-            "try a stronger model or mode=tools",
+            "try a stronger model, or another EXTRACTOR_MODE",
             article_id=article_id, attempts=calls.attempts,
         ) from None
 
+    def _truncated(self, exc: IncompleteOutputException, calls: _Calls, review: AnswerReview, task: Task,
+                   extra_ask: bool) -> Candidates | None:
+        """An answer cut off by the token cap: keep its complete items, or ask once more if it stopped early."""
+        completion = exc.last_completion
+        usage = getattr(completion, "usage", None)
+        used = getattr(usage, "completion_tokens", None)
+        cap = self.settings.max_tokens
+        # Cut well below the cap we asked for: a server-side limit or a flaky proxy, worth one more ask.
+        early = used is not None and used < cap * EARLY_CUT_SHARE
+        try:
+            value, repairs, _ = read_json(answer_json(completion.model_dump()))
+            partial = salvage(value, truncated=True, repairs=repairs)
+        except (NoJSON, KeyError, IndexError, TypeError):
+            partial = None
+        if early and extra_ask:
+            return None
+        said = f"{used} completion tokens" if used is not None else "an unknown number of tokens"
+        if partial is None or not partial.item_count:
+            advice = ("raise EXTRACTOR_MAX_TOKENS" if not early else
+                      "the server stopped it well below max_tokens; check the server's own output limit")
+            raise ExtractionError(
+                f"article {task.article.id}: the answer was cut off after {said} (max_tokens={cap}) before any "
+                f"complete item; {advice}", article_id=task.article.id, attempts=calls.attempts,
+            )
+        where = "the token cap" if not early else "a limit below the token cap (the server's?)"
+        calls.notes.append(f"the answer was cut off by {where} after {said} (max_tokens={cap}); kept its "
+                           f"{partial.item_count} complete items")
+        return self._candidates(ExtractionResponse.model_validate(partial.data), calls, partial)
+
+    def _candidates(self, response: ExtractionResponse, calls: _Calls, kept: Salvaged | None) -> Candidates:
+        warnings = list(calls.notes)
+        if kept is not None:
+            warnings += [f"repaired: {note}" for note in kept.repairs]
+            warnings += [f"dropped {item}" for item in kept.dropped]
+        return Candidates(
+            response=response, backend=self.name, model=self.settings.model, prompt_version=self.prompt_version,
+            mode=self.settings.mode, attempts=calls.attempts, usage=calls.usage,
+            cached=calls.attempts > 0 and calls.cache_hits == calls.attempts,
+            warnings=list(dict.fromkeys(warnings)),
+        )
+
+
+# An answer cut off below this share of max_tokens stopped early: it is asked once more.
+EARLY_CUT_SHARE = 0.5
+_APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|i can(?:no|')t|i am unable|i'm unable|cannot (?:help|assist|comply)|"
+                      r"as an ai|not able to (?:help|assist))\b", re.IGNORECASE)
+
+
+class NoAnswer(Exception):
+    """The model refused or answered nothing usable as JSON."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+class ContentFiltered(Exception):
+    """The provider's content filter stopped the answer."""
+
+
+def inspect_answer(completion: Any, *, tools: bool, notes: list[str]) -> Any:
+    """The completion instructor should parse, with the answer where the mode expects it.
+
+    Raises NoAnswer for a refusal (the refusal field, or an apology with no JSON)
+    or an empty answer, and ContentFiltered for finish_reason content_filter.
+    Some servers answer a tool request in plain content, or a JSON request with a
+    tool call: the answer is moved where instructor looks for it, and noted.
+    """
+    if not completion.choices:
+        raise NoAnswer("answered nothing", "no choices in the response")
+    choice = completion.choices[0]
+    if choice.finish_reason == "content_filter":
+        raise ContentFiltered("content_filter")
+    message = choice.message
+    refusal = getattr(message, "refusal", None)
+    if refusal:
+        raise NoAnswer("refused", str(refusal))
+    calls = [c for c in (message.tool_calls or []) if getattr(c, "function", None) is not None]
+    content = message.content or ""
+    if tools and not calls and "{" in content:
+        message.tool_calls = [ChatCompletionMessageFunctionToolCall(
+            id="call_from_content", type="function",
+            function=Function(name="ExtractionResponse", arguments=content),
+        )]
+        notes.append("repaired: the answer came as text instead of a tool call")
+        return completion
+    if not tools and calls and not content.strip():
+        message.content = calls[0].function.arguments
+        notes.append("repaired: the answer came as a tool call instead of text")
+        return completion
+    if calls:
+        if not (calls[0].function.arguments or "").strip():
+            raise NoAnswer("answered nothing", "an empty tool call")
+        return completion
+    if not content.strip():
+        raise NoAnswer("answered nothing", "empty content")
+    if "{" not in content and _APOLOGY.search(content):
+        raise NoAnswer("refused", content.strip())
+    return completion
