@@ -114,6 +114,37 @@ _NOT_NAME = {
 }
 _RANK_PREFIX = {"Gen", "Gen.", "General", "Lt", "Lt.", "Adm", "Adm.", "Admiral", "Col", "Col.", "Capt", "Capt.",
                 "Brig", "Brig.", "Maj", "Maj.", "Air", "Vice", "Rear"}
+# Cheap anchors, searched in the lower-cased text; the full patterns run only in windows around them.
+_HEAD_ANCHOR = re.compile(
+    r"\b(?:minister|secretary|president|commissioner|chancellor|premier|ambassador|envoy|representative|spokes\w+|"
+    r"director|chair\w*|chief|commander|general|gen|admiral|adm|marshal|colonel|col|captain|capt|brigadier|brig|"
+    r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
+    r"under-secretary|vice-president|leader)\b"
+)
+_BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard")
+_COMPANY_ANCHOR = re.compile(
+    r"\b(?:firm|company|manufacturer|maker|shipbuilder|contractor|giant|conglomerate|group)\b"
+)
+_SPACE = re.compile(r"\s")
+
+
+def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str], text: str, low: str,
+              before: int, after: int) -> list[re.Match[str]]:
+    """Matches of `pattern` that contain a hit of `anchor`, searching only windows around the hits."""
+    seen: set[tuple[int, int]] = set()
+    found: list[re.Match[str]] = []
+    for hit in anchor.finditer(low):
+        start = max(0, hit.start() - before)
+        space = _SPACE.search(text, min(len(text), hit.end() + after))
+        end = space.start() if space else len(text)
+        for match in pattern.finditer(text, start, end):
+            if match.start() <= hit.start() < match.end() and match.span() not in seen:
+                seen.add(match.span())
+                found.append(match)
+    found.sort(key=lambda m: m.start())
+    return found
+
+
 _FEMALE_TITLES = {"Mrs", "Ms", "Madam", "Dame", "Lady", "Queen"}
 _MALE_TITLES = {"Mr", "Sir", "Lord", "King"}
 _PRONOUN = re.compile(r"\b(?P<p>she|her|hers|herself|he|his|him|himself)\b", re.IGNORECASE)
@@ -293,7 +324,8 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         taken.append((start, end))
         return entity
 
-    for match in _TITLED.finditer(text):
+    low = text.lower()
+    for match in _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110):
         name = _clean_name(match.group("name"))
         if not name:
             continue
@@ -387,7 +419,7 @@ def _is_government_role(role: str) -> bool:
 
 def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
     text = doc.text
-    for match in _BODY.finditer(text):
+    for match in _anchored(_BODY, _BODY_ANCHOR, text, text.lower(), 45, 60):
         surface = match.group()
         affil = _affiliation_before(hits_by_end, text, match.start())
         code = affil.entry.code if affil is not None and affil.entry.kind in ("country", "demonym") else None
@@ -428,7 +460,7 @@ def _nearest_country(doc: Doc, cast: Cast, pos: int) -> str | None:
 
 
 def _find_companies(text: str, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
-    for match in _COMPANY_NOUN.finditer(text):
+    for match in _anchored(_COMPANY_NOUN, _COMPANY_ANCHOR, text, text.lower(), 45, 60):
         raw = match.group("name")
         words = raw.split()
         while words and words[-1] in _NOT_NAME:
@@ -456,19 +488,23 @@ def _find_companies(text: str, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
 
 def _surname_mentions(text: str, cast: Cast) -> None:
     """Later mentions by surname ("Brekelmans", "Von der Leyen"), as aliases and mentions."""
+    low = text.lower()
     for entity in list(cast.entities.values()):
         if entity.kind != "person":
             continue
         last = surname(entity.name)
         if not last or len(last) < 3:
             continue
-        for match in re.finditer(rf"(?<![\w\-]){re.escape(last)}(?![\w\-])", text, re.IGNORECASE):
-            found = match.group()
-            if not found[0].isupper():
-                continue
-            inside_full = any(s <= match.start() < e for s, e in entity.mentions)
-            if not inside_full:
-                entity.add(match.start(), match.end(), found)
+        key = last.lower()
+        at = low.find(key)
+        while at >= 0:
+            end = at + len(key)
+            found = text[at:end]
+            bounded = (at == 0 or not (low[at - 1].isalnum() or low[at - 1] == "-")) and \
+                (end == len(text) or not (low[end].isalnum() or low[end] == "-"))
+            if bounded and found[0].isupper() and not any(s <= at < e for s, e in entity.mentions):
+                entity.add(at, end, found)
+            at = low.find(key, end)
 
 
 def _genders(doc: Doc, cast: Cast) -> None:

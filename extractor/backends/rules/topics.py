@@ -1,7 +1,9 @@
-"""Topics: phrases of the taxonomy in `extractor.schemas.taxonomy`, with the sentence each was found in.
+"""Topics: phrases of the taxonomy in `extractor.schemas.taxonomy`, with the sentences they were found in.
 
-All phrases go into two compiled alternations (case-insensitive words,
-case-sensitive acronyms), longest first, so an article costs two scans.
+The article is cut into words once; each word looks up the phrases that start
+with it (longest first), so the cost does not grow with the taxonomy. Words of
+a phrase may be joined by spaces or hyphens ("cyber attacks", "cyber-attacks").
+Phrases in capitals ("AI", "UAV") match only in capitals.
 """
 
 from __future__ import annotations
@@ -15,39 +17,32 @@ from extractor.schemas.taxonomy import TAXONOMY
 from .text import Doc
 
 _MAX_EVIDENCE = 2
+_WORD = re.compile(r"\w+")
+_JOINER = re.compile(r"[ \t\n\-]+")
 
 
-class _Term(NamedTuple):
+class _Phrase(NamedTuple):
+    words: tuple[str, ...]
+    written: str          # as in the taxonomy, for the case check of acronyms
+    acronym: bool
     category: TopicCategory
     strong: bool
 
 
-def _is_acronym(phrase: str) -> bool:
-    return phrase.isupper() or any(c.isdigit() for c in phrase)
-
-
-def _key(phrase: str) -> str:
-    """Hyphens and spaces are one: "cyber-attacks" is "cyber attacks"."""
-    folded = phrase if _is_acronym(phrase) else phrase.lower()
-    return " ".join(re.split(r"[\s\-]+", folded))
-
-
-def _compile() -> tuple[dict[str, list[_Term]], re.Pattern[str], re.Pattern[str]]:
-    terms: dict[str, list[_Term]] = {}
+def _index() -> dict[str, list[_Phrase]]:
+    by_first: dict[str, list[_Phrase]] = {}
     for category, entry in TAXONOMY.items():
         for strong, phrases in ((True, entry.strong), (False, entry.weak)):
             for phrase in phrases:
-                terms.setdefault(_key(phrase), []).append(_Term(category, strong))
-    acronyms = sorted((k for k in terms if _is_acronym(k)), key=len, reverse=True)
-    words = sorted((k for k in terms if k not in acronyms), key=len, reverse=True)
-
-    def alternation(keys: list[str]) -> str:
-        return r"(?<![\w\-])(?:" + "|".join(r"[\s\-]+".join(re.escape(w) for w in k.split(" ")) for k in keys) + r")(?![\w\-])"
-
-    return terms, re.compile(alternation(words), re.IGNORECASE), re.compile(alternation(acronyms))
+                words = tuple(_WORD.findall(phrase.lower()))
+                acronym = phrase.isupper() or any(c.isdigit() for c in phrase)
+                by_first.setdefault(words[0], []).append(_Phrase(words, phrase, acronym, category, strong))
+    for phrases in by_first.values():
+        phrases.sort(key=lambda p: len(p.words), reverse=True)
+    return by_first
 
 
-_TERMS, _WORDS, _ACRONYMS = _compile()
+_BY_FIRST_WORD = _index()
 
 
 class TopicHit(NamedTuple):
@@ -57,24 +52,56 @@ class TopicHit(NamedTuple):
     sentences: list[tuple[int, int]]  # every sentence that does, for agreements' scope
 
 
-def find_topics(doc: Doc, skip: list[tuple[int, int]] = ()) -> list[TopicHit]:
+def _joined(text: str, spans: list[tuple[int, int]], first: int, count: int) -> bool:
+    """Whether the words first..first+count-1 are separated only by spaces or hyphens."""
+    for k in range(first, first + count - 1):
+        gap = text[spans[k][1]:spans[k + 1][0]]
+        if not gap or not _JOINER.fullmatch(gap):
+            return False
+    return True
+
+
+def find_topics(doc: Doc) -> list[TopicHit]:
     text = doc.text
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lowered; keep offsets exact
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(low)]
+    words = [low[s:e] for s, e in spans]
     found: dict[TopicCategory, dict] = {}
-    for pattern in (_WORDS, _ACRONYMS):
-        for match in pattern.finditer(text):
-            if any(s <= match.start() < e for s, e in skip):
+    i = 0
+    while i < len(words):
+        step = 1
+        for phrase in _BY_FIRST_WORD.get(words[i], ()):
+            n = len(phrase.words)
+            if tuple(words[i:i + n]) != phrase.words or (n > 1 and not _joined(text, spans, i, n)):
                 continue
-            surface = match.group()
-            for term in _TERMS.get(_key(surface), ()):
-                slot = found.setdefault(term.category, {"strong": False, "count": 0, "label": None, "sentences": []})
-                slot["count"] += 1
-                if term.strong and not slot["strong"]:
-                    slot["strong"] = True
-                    slot["label"] = surface
-                slot["label"] = slot["label"] or surface
-                sentence = doc.sentences[doc.sentence_index(match.start())]
-                if sentence not in slot["sentences"]:
-                    slot["sentences"].append(sentence)
+            start, end = spans[i][0], spans[i + n - 1][1]
+            surface = text[start:end]
+            if phrase.acronym and _JOINER.sub(" ", surface) != _JOINER.sub(" ", phrase.written):
+                continue
+            slot = found.setdefault(phrase.category, {"strong": False, "count": 0, "label": None, "sentences": []})
+            slot["count"] += 1
+            if phrase.strong and not slot["strong"]:
+                slot["strong"], slot["label"] = True, surface
+            slot["label"] = slot["label"] or surface
+            sentence = doc.sentences[doc.sentence_index(start)]
+            if sentence not in slot["sentences"]:
+                slot["sentences"].append(sentence)
+            # The same words may name more than one topic ("maritime patrols"): take them all.
+            step = n
+            for other in _BY_FIRST_WORD[words[i]]:
+                if other is not phrase and other.words == phrase.words:
+                    extra = found.setdefault(other.category,
+                                             {"strong": False, "count": 0, "label": None, "sentences": []})
+                    extra["count"] += 1
+                    if other.strong and not extra["strong"]:
+                        extra["strong"], extra["label"] = True, surface
+                    extra["label"] = extra["label"] or surface
+                    if sentence not in extra["sentences"]:
+                        extra["sentences"].append(sentence)
+            break
+        i += step
     topics = []
     for category in TAXONOMY:
         slot = found.get(category)
