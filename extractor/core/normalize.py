@@ -15,29 +15,10 @@ from functools import lru_cache
 import pycountry
 
 from extractor.schemas import Agreement, Involvement, Party, PartyKind, PartyOut, Quote
+from extractor.schemas.gazetteer import COUNTRY_ALIASES, INTERNATIONAL_ORGANIZATIONS  # shared with the rules backend
 
 from .grounding import Grounded, find_mentions
 
-# What pycountry's lookup misses: short forms, older names and common usage.
-COUNTRY_ALIASES: dict[str, str] = {
-    "turkey": "TUR", "türkiye": "TUR", "turkiye": "TUR",
-    "russia": "RUS", "russian federation": "RUS",
-    "south korea": "KOR", "republic of korea": "KOR", "korea": "KOR",
-    "north korea": "PRK", "dprk": "PRK",
-    "uk": "GBR", "u.k.": "GBR", "britain": "GBR", "great britain": "GBR", "united kingdom": "GBR",
-    "us": "USA", "u.s.": "USA", "usa": "USA", "america": "USA", "united states of america": "USA",
-    "holland": "NLD", "netherlands": "NLD",
-    "czech republic": "CZE", "ivory coast": "CIV", "uae": "ARE", "emirates": "ARE",
-    "syria": "SYR", "laos": "LAO", "iran": "IRN", "vietnam": "VNM", "taiwan": "TWN",
-    "palestine": "PSE", "vatican": "VAT", "macedonia": "MKD", "burma": "MMR", "swaziland": "SWZ",
-}
-
-# Names that are organisations of states, never countries, whatever the model says.
-INTERNATIONAL_ORGANIZATIONS = {
-    "european union", "eu", "nato", "north atlantic treaty organization", "united nations", "un",
-    "asean", "african union", "quad", "g7", "g20", "brics", "sco", "shanghai cooperation organisation",
-    "osce", "gcc", "european commission",
-}
 _EU_BODIES = {"european commission"}  # bodies of an organisation, not organisations of states
 
 _LEADING_ARTICLE = re.compile(r"^the\s+", re.IGNORECASE)

@@ -1,0 +1,154 @@
+"""The rules backend: a deterministic, offline reading of an article into an ExtractionResponse.
+
+`read_rules(text)` answers what a model would: names instead of ids, the
+article's own words instead of offsets. Every quote part and evidence snippet
+is an exact substring of `text`, and every name it refers to (speaker,
+affiliation, agreement party) is one of the parties it returns, so the shared
+pipeline grounds and normalizes it like any other answer. No network, no
+global state beyond tables compiled at import.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.schemas import (
+    AgreementOut,
+    ExtractionResponse,
+    Involvement,
+    PartyKind,
+    PartyOut,
+    QuoteKind,
+    QuoteOut,
+    TopicOut,
+)
+
+from .agreements import find_agreements
+from .lexicon import COUNTRY_NAME, dateline_country
+from .parties import Cast, Entity, find_parties
+from .quotes import find_quotes
+from .text import Doc, split
+from .topics import find_topics
+
+# Bump when a rule changes what comes out, so cached or compared records can tell.
+RULES_VERSION = "rules-1"
+
+_SUMMARY_MAX_CHARS = 300
+_DATELINE_PLACE = re.compile(r"\A\s*(?P<place>[A-Z][A-Z.'\u2019]*(?:[ ][A-Z][A-Z.'\u2019]*){0,3})(?:,[^:\n]{1,30})?"
+                             r"(?:[ ]?\([A-Za-z ]{2,20}\))?[ ]?(?::|\u2014|\u2013|--?)[ ]")
+# Sentences written to steer a model rather than to inform: never read as news.
+_INJECTION = re.compile(
+    r"ignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier)\s+instructions|"
+    r"disregard\s+(?:all\s+|the\s+)?(?:previous|prior|above)|you\s+are\s+now\b|\bsystem\s*:|"
+    r"reveal\s+(?:your|the)\s+(?:system\s+)?prompt|maintenance\s+mode|\{\{|\{%|<\|im_start\|>|>>>",
+    re.IGNORECASE,
+)
+
+
+def _without_injections(text: str, doc: Doc) -> str:
+    """The text with instruction-like sentences blanked out (same length, so every offset still holds)."""
+    blanks = [(s, e) for s, e in doc.sentences if _INJECTION.search(text, s, e)]
+    if not blanks:
+        return text
+    chars = list(text)
+    for s, e in blanks:
+        for i in range(s, e):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def _summary(text: str, doc: Doc) -> str:
+    for s, e in doc.sentences:
+        lead = " ".join(text[s:e].split())
+        if len(lead.split()) >= 4:
+            if len(lead) > _SUMMARY_MAX_CHARS:
+                lead = lead[:_SUMMARY_MAX_CHARS].rsplit(" ", 1)[0] + " ..."
+            return lead
+    return " ".join(text.split())[:_SUMMARY_MAX_CHARS] or "(empty article)"
+
+
+def _party_out(entity: Entity, participants: set[str], emitted: set[str]) -> PartyOut:
+    affiliation = entity.affiliation if entity.affiliation in emitted and entity.affiliation != entity.name else None
+    aliases = [f for f in entity.forms if f != entity.name]
+    return PartyOut(
+        name=entity.name,
+        kind=PartyKind(entity.kind),
+        role=entity.role,
+        affiliation=affiliation,
+        aliases=aliases,
+        involvement=Involvement.PARTICIPANT if entity.name in participants else Involvement.MENTIONED,
+    )
+
+
+def _participants(cast: Cast, doc: Doc, speakers: list[Entity], parties_of_deals: list[Entity]) -> set[str]:
+    """Who acts: speakers, agreement parties, whoever the lead paragraph names, and those they act for."""
+    lead_end = doc.paragraphs[0][1] if doc.paragraphs else 0
+    acting = {e.name for e in speakers} | {e.name for e in parties_of_deals}
+    acting |= {e.name for e in cast.entities.values() if any(s < lead_end for s, _ in e.mentions)}
+    for entity in list(cast.entities.values()):
+        if entity.name in acting and entity.affiliation:
+            acting.add(entity.affiliation)
+    return acting
+
+
+def read_rules(text: str) -> ExtractionResponse:
+    """Parties, topics, quotes, agreements and a summary of one article, by rules alone."""
+    doc = split(text)
+    clean = _without_injections(text, doc)
+    if clean is not text:
+        doc = Doc(clean, doc.paragraphs, doc.sentences, doc.sentence_paragraph)
+    place = _DATELINE_PLACE.match(text)
+    cast = find_parties(doc, dateline_country(place.group("place")) if place else None)
+    quotes = find_quotes(doc, cast)
+    topics = find_topics(doc)
+    deals = find_agreements(doc, cast)
+
+    # Affiliations name parties too: a minister of India brings India.
+    for entity in list(cast.entities.values()):
+        if entity.affiliation and entity.affiliation not in cast.entities:
+            code = next((c for c, n in COUNTRY_NAME.items() if n == entity.affiliation), None)
+            if code:
+                cast.country(code)
+            else:
+                entity.affiliation = None
+
+    speakers = [q.speaker for q in quotes if q.speaker is not None]
+    participants = _participants(cast, doc, speakers, [p for d in deals for p in d.parties])
+    entities = sorted(
+        (e for e in cast.entities.values() if e.mentions or any(o.affiliation == e.name for o in cast.entities.values())),
+        key=lambda e: e.first,
+    )
+    emitted = {e.name for e in entities}
+    return ExtractionResponse(
+        summary=_summary(text, doc),
+        parties=[_party_out(e, participants, emitted) for e in entities],
+        topics=[
+            TopicOut(category=t.category, label=t.label, evidence=[text[s:e] for s, e in t.evidence])
+            for t in topics
+        ],
+        quotes=[
+            QuoteOut(
+                speaker=q.speaker.name if q.speaker is not None and q.speaker.name in emitted else None,
+                text=" ".join(text[s:e] for s, e in q.parts),
+                kind=QuoteKind(q.kind),
+                cue=q.cue,
+            )
+            for q in quotes
+        ],
+        agreements=[
+            AgreementOut(
+                name=d.name,
+                kind=d.kind,
+                parties=[p.name for p in d.parties if p.name in emitted],
+                status=d.status,
+                scope=[t.category for t in topics if any(span in t.sentences for span in d.evidence)],
+                modeled_on=d.modeled_on,
+                evidence=[text[s:e] for s, e in d.evidence],
+            )
+            for d in deals
+        ],
+    )
+
+
+__all__ = ["RULES_VERSION", "read_rules"]

@@ -1,0 +1,523 @@
+"""Quotes: words in quotation marks, statements attributed without them, and reported speech.
+
+1. Quotation marks are paired per paragraph: straight, curly, single, guillemets
+   and '' / `` used as marks; apostrophes ("India's", "countries'") are not marks.
+   A quote left open at the end of a paragraph goes on into the next one when
+   that paragraph opens with a new mark or closes a mark it never opened; a
+   closing mark with no opening one starts the quote at the paragraph's start.
+2. Reported speech, sentence by sentence: "X said (that) ..." (indirect, or mixed
+   when it holds a quoted fragment), "..., X said." and "..., according to X"
+   (direct when the words are first person, as in "Security should be ..., Von
+   der Leyen said.", indirect otherwise).
+3. The remaining marked quotes take the attribution next to them: after the
+   closing mark ('," X said', '," said X', '," X told reporters'), between the
+   parts of a split quote ('"A," she said, "B."'), or before the opening mark
+   ('X stated, "', 'stating, "', 'X on the deal: "'). A paragraph that is all
+   quote, with no attribution, continues the previous speaker.
+Speakers given as pronouns or role nouns ("she", "the minister") resolve to
+the nearest earlier person who fits (gender, role), preferring the subject of
+each sentence walking back, and counting earlier resolved attributions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .parties import Cast, Entity
+from .text import UPPER, Doc
+
+_DOUBLE = {'"', "\u201c", "\u201d", "\u201e", "\u201f", "\u00ab", "\u00bb", "''", "``"}
+_EXPLICIT_OPEN = {"\u201c", "\u201e", "\u00ab", "``", "\u2018", "\u201a", "\u2039"}
+_EXPLICIT_CLOSE = {"\u201d", "\u00bb", "\u2019", "\u203a"}
+_MARK = re.compile(r"''|``|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u2019\u201a'\u2039\u203a]")
+_OPEN_CONTEXT = set(" \t\n([{\u2014\u2013-/")
+_ALL_MARKS = "\"'\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u2019\u201a\u2039\u203a`"
+
+REPORTING = (
+    r"(?:said|says|added|adds|stressed|noted|warned|stated|announced|emphasi[sz]ed|underlined|underscored|"
+    r"highlighted|pointed[ ]out|asserted|insisted|argued|explained|claimed|reiterated|affirmed|confirmed|"
+    r"maintained|observed|remarked|acknowledged|conceded|cautioned|wrote|posted|declared|tweeted|recalled|"
+    r"told[ ](?:reporters|journalists|the[ ]media|the[ ]press|ANI|PTI|Reuters|AFP|lawmakers|parliament|"
+    r"the[ ]audience|the[ ]gathering|the[ ]conference|delegates|[" + UPPER + r"][\w\-]+)|"
+    r"replied|responded|continued|concluded|asked|believes|thinks)"
+)
+# Verbs that introduce a clause without "that" ("Teodoro said Manila hoped ..."); the others need "that".
+_BARE_CLAUSE_VERBS = {"said", "says", "added", "adds", "told", "wrote", "posted", "tweeted", "believes", "thinks"}
+_ADVERBIAL = (
+    r"(?:[ ](?:on|last|this|late|earlier|early)[ ](?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"week|month|year|night|morning|evening|afternoon|day)"
+    r"|[ ]in[ ](?:a|an|his|her|their|its|the)[ ](?:joint[ ])?(?:statement|post|speech|video|interview|briefing|"
+    r"press[ ]release|press[ ]conference|address|message|letter|social[ ]media[ ]post)"
+    r"(?:[ ]on[ ](?:X|social[ ]media|Facebook|Telegram|Twitter|Instagram|LinkedIn))?"
+    r"|[ ]on[ ](?:X|social[ ]media|Twitter|Telegram|Facebook)"
+    r"|[ ](?:after|during|at)[ ](?:the|a|their|his|her)[ ][\w\-]+(?:[ ][\w\-]+)?"
+    r"|[ ](?:separately|also|later|earlier|today|yesterday))"
+)
+_SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
+
+# "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
+_SPEAKER_FIRST = re.compile(
+    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})[ ](?:also[ ]|further[ ]|then[ ])?"
+    rf"(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}}),?[ ](?P<that>that[ ])?(?P<content>\S.*)$",
+    re.DOTALL,
+)
+# "CONTENT, X said (on Thursday)." and "CONTENT, said X."
+_SPEAKER_LAST = re.compile(
+    rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})[.!?]?$",
+    re.DOTALL,
+)
+_VERB_FIRST_LAST = re.compile(
+    rf"^(?P<content>\S.*?),[ ](?P<verb>said|added|says|according[ ]to)[ ](?P<spk>{_SPEAKER})(?:,[ ][^.]{{1,80}})?[.!?]?$",
+    re.DOTALL,
+)
+_ACCORDING_FIRST = re.compile(rf"^According[ ]to[ ](?P<spk>{_SPEAKER}),[ ](?P<content>\S.*)$", re.DOTALL)
+
+# After a closing mark: '," she said', '," said the minister', '," according to X'.
+_AFTER = re.compile(
+    rf"^[ ,]*(?:(?P<verb1>said|says|added|asked|according[ ]to)[ ](?P<spk1>{_SPEAKER})(?=[,.;:!?\"\u201c\u201d]|$)"
+    rf"|(?P<spk2>{_SPEAKER})[ ](?:also[ ])?(?P<verb2>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})(?=[ ,.;:!?\"\u201c\u201d]|$))"
+)
+# Before an opening mark: 'X stated, "', 'She said: "', 'stating, "', 'X on the partnership: "'.
+_BEFORE_VERB = re.compile(
+    rf"(?P<spk>{_SPEAKER})[ ](?:also[ ])?(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})(?P<that>[ ]that)?[ ,:]*$"
+)
+_BEFORE_PARTICIPLE = re.compile(
+    r"(?P<verb>stating|saying|adding|noting|declaring|writing|warning|telling[ ]reporters|posting)[ ,:]*$"
+)
+_BEFORE_COLON = re.compile(r"(?P<spk>[^,;:!?\"\u201c\u201d]{2,80}):[ ]*$")
+
+_FIRST_PERSON = re.compile(r"(?<![\w\-'\u2019])(?:I|we|We|our|Our|us|my|My|me|you|You|your|Your|ourselves)(?![\w\-])")
+_PRONOUN = re.compile(r"^(?:she|he|they|it)$", re.IGNORECASE)
+_ROLE_NOUN = re.compile(
+    r"^(?:the|a|an|this|that)[ ](?P<mods>(?:[\w\-\u2019']+[ ]){0,4}?)(?P<head>minister|president|secretary|"
+    r"commissioner|chancellor|premier|ambassador|envoy|spokesperson|spokesman|spokeswoman|official|chief|"
+    r"general|admiral|commander|director|chairman|leader|diplomat|officer|representative|prime[ ]minister|"
+    r"secretary[- ]general|head)$",
+    re.IGNORECASE,
+)
+_BODY_NOUN = re.compile(
+    r"^(?:the|a|an|its)[ ](?:[\w\-]+[ ]){0,3}?(?P<head>ministry|department|government|alliance|bloc|union|"
+    r"commission|company|firm|manufacturer|agency|office|embassy|navy|army|organisation|organization)$",
+    re.IGNORECASE,
+)
+_MIN_UNATTRIBUTED_WORDS = 6
+_SPLIT_MIN_PART = 8
+
+
+@dataclass
+class Marked:
+    start: int          # first quoted character
+    end: int            # after the last quoted character
+    open_at: int        # the opening mark, or the paragraph start when it is missing
+    close_end: int      # after the closing mark, or the paragraph end when it is missing
+    paragraph: int
+    parts: list[tuple[int, int]] = field(default_factory=list)
+    consumed: bool = False
+
+
+@dataclass
+class Found:
+    parts: list[tuple[int, int]]
+    speaker: Entity | None
+    kind: str
+    cue: str | None
+    at: int             # where the attribution is, for resolving later pronouns
+
+
+def _mark_role(text: str, i: int, mark: str, para_start: int, para_end: int) -> str | None:
+    """'open', 'close', or None for an apostrophe."""
+    before = text[i - 1] if i > para_start else " "
+    after_i = i + len(mark)
+    after = text[after_i] if after_i < para_end else " "
+    if mark in ("'", "\u2019"):
+        if before.isalnum() and after.isalnum():
+            return None  # India's, don't
+        if before in "sS" and not after.isalnum() and mark == "\u2019":
+            return "close?"  # countries' - a close only if a single quote is open
+    if mark in _EXPLICIT_OPEN:
+        return "open"
+    if mark in _EXPLICIT_CLOSE:
+        return "close"
+    opening = before in _OPEN_CONTEXT or before in _ALL_MARKS or i == para_start
+    if opening and not after.isspace():
+        return "open"
+    return "close"
+
+
+def find_marked(doc: Doc) -> list[Marked]:
+    text = doc.text
+    found: list[Marked] = []
+    pending: Marked | None = None   # a double quote left open at the end of the previous paragraph
+    for index, (p_start, p_end) in enumerate(doc.paragraphs):
+        state: tuple[str, int, int] | None = None  # (double|single, mark position, first quoted char)
+        closed_any = False
+        carried = pending
+        pending = None
+        for match in _MARK.finditer(text, p_start, p_end):
+            mark, i = match.group(), match.start()
+            role = _mark_role(text, i, mark, p_start, p_end)
+            if role is None:
+                continue
+            double = mark in _DOUBLE
+            if state is None:
+                if role == "open":
+                    state = ("d" if double else "s", i, match.end())
+                elif role == "close" and double and not closed_any:
+                    # A closing mark with nothing open: the quote began at the paragraph's start,
+                    # or goes on from the one left open in the previous paragraph.
+                    start = carried.start if carried else p_start
+                    open_at = carried.open_at if carried else p_start
+                    found.append(Marked(start, i, open_at, match.end(), carried.paragraph if carried else index))
+                    carried = None
+                    closed_any = True
+                continue
+            kind, open_at, first = state
+            if (kind == "d" and double and role in ("close", "open") and not (role == "open" and mark in _EXPLICIT_OPEN)) \
+                    or (kind == "s" and not double and role in ("close", "close?")):
+                if carried is not None and open_at == p_start:
+                    # The paragraph opens with a new mark: the quote from the last paragraph goes on.
+                    found.append(Marked(carried.start, i, carried.open_at, match.end(), carried.paragraph))
+                    carried = None
+                elif i > first:
+                    found.append(Marked(first, i, open_at, match.end(), index))
+                state = None
+                closed_any = True
+            elif kind == "d" and double and mark in _EXPLICIT_OPEN:
+                state = ("d", i, match.end())  # a stray opening mark: start again from here
+        if carried is not None:
+            found.append(Marked(carried.start, carried.end, carried.open_at, carried.close_end, carried.paragraph))
+        if state is not None and state[0] == "d":
+            pending = Marked(state[2], p_end, state[1], p_end, index)
+    if pending is not None:
+        found.append(pending)
+    for quote in found:
+        quote.start, quote.end = _trim(text, quote.start, quote.end)
+        quote.parts = [(quote.start, quote.end)]
+    return [q for q in found if q.end > q.start]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class Resolver:
+    """Turns a speaker phrase into a party, remembering resolved attributions for later pronouns."""
+
+    def __init__(self, doc: Doc, cast: Cast, marked: list[Marked]):
+        self.doc = doc
+        self.cast = cast
+        self.people = cast.mentions(("person",))
+        self.quoted = [(q.open_at, q.close_end) for q in marked]
+        self.attributed: list[tuple[int, Entity]] = []
+        self.last_speaker: tuple[int, Entity] | None = None
+
+    def note(self, at: int, entity: Entity | None) -> None:
+        if entity is not None:
+            self.attributed.append((at, entity))
+            self.last_speaker = (at, entity)
+
+    def resolve(self, phrase: str, start: int) -> Entity | None:
+        phrase = " ".join(phrase.split()).strip(" ,")
+        end = start + len(phrase)
+        low = phrase.lower()
+        if not phrase or _words(phrase) > 12:
+            return None
+        inside = [
+            ent for ent in self.cast.entities.values()
+            for s, e in ent.mentions if start <= s and e <= end + 1
+        ]
+        for ent in inside:
+            if ent.kind == "person":
+                return ent
+        named = self.cast.person_named(phrase)
+        if named is not None:
+            return named
+        role = _ROLE_NOUN.match(low)
+        if role:
+            return self.nearest_person(start, role=(role.group("mods").split(), role.group("head")))
+        for kind in ("government_body", "international_organization", "company", "armed_group", "country"):
+            for ent in inside:
+                if ent.kind == kind:
+                    return ent
+        if _PRONOUN.match(low):
+            if low in ("she", "he"):
+                return self.nearest_person(start, gender="f" if low == "she" else "m")
+            if low == "it":
+                return self.nearest_group(start)
+            return None
+        body = _BODY_NOUN.match(low)
+        if body:
+            head = body.group("head")
+            kinds = {"alliance": ("international_organization",), "bloc": ("international_organization",),
+                     "union": ("international_organization",), "company": ("company",), "firm": ("company",),
+                     "manufacturer": ("company",)}.get(head, ("government_body",))
+            return self.nearest_group(start, kinds)
+        return None
+
+    def _in_quote(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.quoted)
+
+    def nearest_person(self, pos: int, gender: str | None = None,
+                       role: tuple[list[str], str] | None = None) -> Entity | None:
+        """Walking back sentence by sentence, the first fitting person of each sentence (its subject)."""
+        candidates = [(s, ent) for s, _, ent in self.people if s < pos and not self._in_quote(s)]
+        candidates += [(s, ent) for s, ent in self.attributed if s < pos and ent.kind == "person"]
+        if not candidates:
+            return None
+        candidates.sort(key=lambda c: c[0])
+        doc = self.doc
+        by_sentence: dict[int, list[Entity]] = {}
+        for s, ent in candidates:
+            by_sentence.setdefault(doc.sentence_index(s), []).append(ent)
+        for index in sorted(by_sentence, reverse=True):
+            for ent in by_sentence[index]:
+                if self._fits(ent, gender, role):
+                    return ent
+        return None
+
+    @staticmethod
+    def _fits(ent: Entity, gender: str | None, role: tuple[list[str], str] | None) -> bool:
+        if gender and ent.gender and ent.gender != gender:
+            return False
+        if role is not None:
+            mods, head = role
+            have = (ent.role or "").lower()
+            if head.replace("-", " ") not in have.replace("-", " "):
+                return False
+            from .lexicon import ENTRIES  # demonyms name the affiliation, other modifiers the role
+            for mod in mods:
+                entry = ENTRIES.get(mod.capitalize()) or ENTRIES.get(mod.upper())
+                if entry is not None and entry.code:
+                    if ent.code and ent.code != entry.code:
+                        return False
+                elif mod not in have and mod not in ("new", "former", "visiting", "top", "senior"):
+                    return False
+        return True
+
+    def nearest_group(self, pos: int, kinds: tuple[str, ...] = ("government_body", "international_organization",
+                                                               "company")) -> Entity | None:
+        if self.last_speaker and self.last_speaker[1].kind in kinds and \
+                self.doc.paragraph_index(pos) - self.doc.paragraph_index(self.last_speaker[0]) <= 3:
+            return self.last_speaker[1]
+        best: tuple[int, Entity] | None = None
+        for ent in self.cast.entities.values():
+            if ent.kind in kinds:
+                before = [s for s, _ in ent.mentions if s < pos]
+                if before and (best is None or max(before) > best[0]):
+                    best = (max(before), ent)
+        return best[1] if best else None
+
+
+def _cue(verb: str | None, adv: str | None) -> str | None:
+    if not verb:
+        return None
+    cue = " ".join(f"{verb}{adv or ''}".split())
+    # Times ("on Thursday") are not part of the attribution.
+    cue = re.sub(r" (?:on|last|this|late|earlier|early) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                 r"Sunday|week|month|year|night|morning|evening|afternoon|day)\b", "", cue)
+    return cue
+
+
+def _content_kind(text: str) -> str:
+    return "direct" if _FIRST_PERSON.search(text) else "indirect"
+
+
+def _strip_end(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop the sentence's final punctuation and closing marks, and a leading "that"."""
+    while end > start and (text[end - 1] in ".!?;:, " or text[end - 1] in _ALL_MARKS):
+        end -= 1
+    return _trim(text, start, end)
+
+
+def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
+    text = doc.text
+    marked = find_marked(doc)
+    resolver = Resolver(doc, cast, marked)
+    results: list[Found] = []
+
+    def quotes_in(start: int, end: int) -> list[Marked]:
+        return [q for q in marked if q.open_at >= start and q.start < end]
+
+    def starts_inside_quote(pos: int) -> bool:
+        return any(q.open_at < pos < q.close_end for q in marked)
+
+    # Reported and unmarked speech, sentence by sentence, in text order with the marked quotes.
+    events: list[tuple[int, str, object]] = [(s, "sentence", (s, e)) for s, e in doc.sentences]
+    events += [(q.open_at, "marked", q) for q in marked]
+    events.sort(key=lambda ev: (ev[0], ev[1] == "marked"))
+    for _, what, item in events:
+        if what == "sentence":
+            s, e = item  # type: ignore[misc]
+            if not starts_inside_quote(s):
+                found = _reported(text, s, e, resolver, quotes_in(s, e))
+                if found is not None:
+                    results.append(found)
+            continue
+        quote = item  # type: ignore[assignment]
+        if quote.consumed:
+            continue
+        found = _attribute(doc, quote, marked, resolver, results)
+        if found is not None:
+            results.append(found)
+    results.sort(key=lambda f: f.parts[0][0])
+    return _deduplicate(results)
+
+
+def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]) -> Found | None:
+    sentence = text[s:e]
+    if not sentence or sentence[0] in _ALL_MARKS:
+        return None
+    attempts = (
+        (_ACCORDING_FIRST, "according to"),
+        (_VERB_FIRST_LAST, None),
+        (_SPEAKER_LAST, None),
+        (_SPEAKER_FIRST, None),
+    )
+    for pattern, fixed_cue in attempts:
+        match = pattern.match(sentence)
+        if match is None:
+            continue
+        c_start, c_end = s + match.start("content"), s + match.end("content")
+        if pattern is _SPEAKER_FIRST:
+            verb = match.group("verb").split()[0]
+            if verb not in _BARE_CLAUSE_VERBS and not match.group("that"):
+                continue
+            if text[c_start] in _ALL_MARKS:
+                # 'X said: "..."' or 'X said, "..."': a marked quote with its attribution before it.
+                continue
+        c_start, c_end = _strip_end(text, c_start, c_end)
+        if pattern is not _SPEAKER_FIRST and any(q.open_at >= s for q in inner):
+            continue  # '"...," she said.' is a marked quote, handled with its marks
+        if _words(text[c_start:c_end]) < 3:
+            continue
+        speaker_phrase = match.group("spk")
+        speaker = resolver.resolve(speaker_phrase, s + match.start("spk"))
+        if speaker is None:
+            continue
+        verb = fixed_cue or match.group("verb")
+        adv = match.groupdict().get("adv")
+        embedded = [q for q in inner if c_start <= q.open_at < c_end]
+        if embedded:
+            for q in embedded:
+                q.consumed = True
+            kind = "mixed"
+        else:
+            kind = _content_kind(text[c_start:c_end])
+        resolver.note(s + match.start("spk"), speaker)
+        return Found([(c_start, c_end)], speaker, kind, _cue(verb, adv), s + match.start("spk"))
+    return None
+
+
+def _sentence_end(text: str, start: int, limit: int) -> int:
+    match = re.compile(r"[.!?](?=\s|$)|[\"\u201c\u00ab]").search(text, start, limit)
+    return match.end() if match else limit
+
+
+def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver,
+               results: list[Found]) -> Found | None:
+    text = doc.text
+    p_start, p_end = doc.paragraphs[quote.paragraph]
+    quote_text = text[quote.start:quote.end]
+    parts = list(quote.parts)
+    speaker: Entity | None = None
+    cue: str | None = None
+    at = quote.start
+
+    # After the closing mark, up to the sentence end or the next opening mark.
+    p_end = doc.paragraphs[doc.paragraph_index(max(quote.close_end - 1, 0))][1]
+    after_end = min(_sentence_end(text, quote.close_end, p_end), quote.close_end + 160)
+    after = text[quote.close_end:after_end]
+    match = _AFTER.match(after)
+    if match and quote.close_end < p_end:
+        if match.group("spk1"):
+            phrase, phrase_at, verb, adv = match.group("spk1"), match.start("spk1"), match.group("verb1"), None
+        else:
+            phrase, phrase_at, verb, adv = match.group("spk2"), match.start("spk2"), match.group("verb2"), match.group("adv")
+        speaker = resolver.resolve(phrase, quote.close_end + phrase_at)
+        if speaker is not None or _PRONOUN.match(phrase.strip()):
+            cue = _cue(verb, adv)
+            at = quote.close_end + phrase_at
+            # A split quote: '"A," she said, "B."' - the next quote starts right after the attribution.
+            rest_at = quote.close_end + match.end()
+            nxt = next((q for q in marked if q.open_at >= rest_at and not q.consumed), None)
+            if nxt is not None and nxt.paragraph == quote.paragraph and \
+                    re.fullmatch(r"[ ,:\u2013\u2014-]*", text[rest_at:nxt.open_at]) and \
+                    text[quote.end - 1:quote.end] not in ".!?":
+                if min(nxt.end - nxt.start, quote.end - quote.start) >= _SPLIT_MIN_PART:
+                    parts = parts + list(nxt.parts)
+                    nxt.consumed = True
+    if speaker is None and cue is None:
+        # Before the opening mark, within its sentence.
+        sentence_start = doc.sentences[doc.sentence_index(quote.open_at)][0]
+        lead_start = max(p_start, sentence_start)
+        before = text[lead_start:quote.open_at]
+        verb_match = _BEFORE_VERB.search(before)
+        participle = _BEFORE_PARTICIPLE.search(before)
+        colon = _BEFORE_COLON.search(before)
+        if verb_match:
+            phrase = verb_match.group("spk")
+            # The speaker is the last clause before the verb: '..., Brekelmans stated, "'.
+            cut = max(phrase.rfind(","), phrase.rfind(" and "))
+            offset = lead_start + verb_match.start("spk")
+            if cut >= 0:
+                offset += cut + 1
+                phrase = phrase[cut + 1:]
+            speaker = resolver.resolve(phrase, offset + (len(phrase) - len(phrase.lstrip())))
+            if speaker is None:
+                speaker = _subject(resolver, lead_start, quote.open_at)
+            cue = _cue(verb_match.group("verb"), verb_match.group("adv"))
+            at = offset
+        elif participle:
+            speaker = _subject(resolver, lead_start, quote.open_at)
+            cue = participle.group("verb")
+            at = lead_start + participle.start()
+        elif colon and _words(colon.group("spk")) <= 8:
+            speaker = resolver.resolve(colon.group("spk"), lead_start + colon.start("spk")) or \
+                _subject(resolver, lead_start + colon.start("spk"), quote.open_at)
+            at = lead_start + colon.start()
+    if speaker is None and cue is None:
+        # A paragraph that is all quote goes on with the previous speaker.
+        previous = results[-1] if results else None
+        if quote.open_at == p_start and previous is not None and previous.speaker is not None and \
+                doc.paragraph_index(previous.parts[-1][0]) >= quote.paragraph - 2:
+            speaker = previous.speaker
+        elif _words(quote_text) < _MIN_UNATTRIBUTED_WORDS:
+            return None  # a title or a scare quote
+        else:
+            return None
+    if speaker is None and _words(quote_text) < 3:
+        return None
+    resolver.note(at, speaker)
+    return Found(parts, speaker, "direct", cue, at)
+
+
+def _subject(resolver: Resolver, start: int, end: int) -> Entity | None:
+    """The first person (else body or organisation) named in text[start:end], outside quotes."""
+    found = [
+        (s, ent) for s, _, ent in resolver.cast.mentions(("person",)) if start <= s < end and not resolver._in_quote(s)
+    ]
+    if not found:
+        found = [
+            (s, ent) for s, _, ent in resolver.cast.mentions(("government_body", "international_organization"))
+            if start <= s < end
+        ]
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def _deduplicate(found: list[Found]) -> list[Found]:
+    kept: list[Found] = []
+    for item in found:
+        a0, a1 = item.parts[0][0], item.parts[-1][1]
+        if any(a0 < k.parts[-1][1] and k.parts[0][0] < a1 for k in kept):
+            continue
+        kept.append(item)
+    return kept
