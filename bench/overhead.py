@@ -35,7 +35,7 @@ from extractor.http.fixtures import FixtureIndex  # noqa: E402
 from extractor.core.grounding import Grounder  # noqa: E402
 from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER  # noqa: E402
 from extractor.backends.base import Candidates  # noqa: E402
-from extractor.core.pipeline import assemble  # noqa: E402
+from extractor.core.pipeline import ArticleCheck, assemble  # noqa: E402
 from extractor.schemas import AnswerReview, ExtractionResponse, reviewing  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
@@ -44,11 +44,11 @@ ARTICLES = ROOT / "fixtures" / "articles"
 def core_once(path: Path, answer: str) -> None:
     article = load_article(path)
     prompt.messages(article.text)
-    grounder = Grounder(article.text)
-    with reviewing(AnswerReview(check=grounder.problems)):
+    check = ArticleCheck(article.text)
+    with reviewing(AnswerReview(check=check)):
         response = ExtractionResponse.model_validate_json(answer)
     candidates = Candidates(response=response, backend="bench", model="m", prompt_version="p", attempts=1)
-    assemble(article, candidates, grounder).model_dump_json()
+    assemble(article, candidates, check).model_dump_json()
 
 
 def client_once(path: Path, client: openai.OpenAI) -> None:

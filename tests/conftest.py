@@ -80,6 +80,18 @@ def answer(payload: dict[str, Any], *, usage: tuple[int, int] = (100, 50), finis
     return step
 
 
+def raw_answer(text: str, *, usage: tuple[int, int] = (100, 50), finish: str | None = None):
+    """A step that answers with this exact text where the request's mode expects the answer."""
+
+    def step(request: dict[str, Any], _sent: httpx2.Headers) -> httpx2.Response:
+        template = {"usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}}
+        if finish:
+            template["choices"] = [{"finish_reason": finish}]
+        return httpx2.Response(200, json=completion_for(request, text, template=template))
+
+    return step
+
+
 def status(code: int, headers: dict[str, str] | None = None, message: str = "error"):
     def step(request: dict[str, Any], _sent: httpx2.Headers) -> httpx2.Response:
         return httpx2.Response(code, headers=headers or {}, json={"error": {"message": message, "type": "test"}})

@@ -9,23 +9,35 @@ from __future__ import annotations
 import datetime as dt
 
 from extractor.backends.base import Backend, Candidates, Task
-from extractor.schemas import Article, ArticleRecord, Provenance
+from extractor.schemas import Article, ArticleRecord, ExtractionResponse, Provenance
 
 from .grounding import Grounder, ground
-from .normalize import normalize
+from .normalize import NameIndex, normalize
 
 
-def assemble(article: Article, candidates: Candidates, grounder: Grounder) -> ArticleRecord:
+class ArticleCheck:
+    """Everything that makes an answer worth asking again: words or names not in the article."""
+
+    def __init__(self, text: str):
+        self.grounder = Grounder(text)
+        self.names = NameIndex(text)
+
+    def __call__(self, response: ExtractionResponse) -> list[str]:
+        return self.grounder.problems(response) + self.names.problems(response)
+
+
+def assemble(article: Article, candidates: Candidates, check: ArticleCheck | None = None) -> ArticleRecord:
     """Ground and normalize a backend's candidates into the record the contract describes."""
     if article.text is None:
         raise ValueError("article has no text; load it with load_article()")
-    grounded = ground(candidates.response, grounder)
-    normalized = normalize(grounded, article.text)
+    check = check or ArticleCheck(article.text)
+    grounded = ground(candidates.response, check.grounder)
+    normalized = normalize(grounded, article.text, check.names)
     return ArticleRecord(
         article=article,
         summary=candidates.response.summary,
         parties=normalized.parties,
-        topics=grounded.topics,
+        topics=normalized.topics,
         quotes=normalized.quotes,
         agreements=normalized.agreements,
         provenance=Provenance(
@@ -44,6 +56,6 @@ def assemble(article: Article, candidates: Candidates, grounder: Grounder) -> Ar
 
 async def run(article: Article, backend: Backend) -> ArticleRecord:
     """One article through the backend and the shared stages."""
-    grounder = Grounder(article.text or "")
-    candidates = await backend.read(Task(article=article, text=article.text or "", check=grounder.problems))
-    return assemble(article, candidates, grounder)
+    check = ArticleCheck(article.text or "")
+    candidates = await backend.read(Task(article=article, text=article.text or "", check=check))
+    return assemble(article, candidates, check)

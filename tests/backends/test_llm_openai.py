@@ -11,7 +11,7 @@ from extractor.errors import ExtractionError
 from extractor.core.article import load_article
 
 from conftest import (
-    ARTICLES, FAKE_KEY, Endpoint, answer, async_client, comparable, expected_record, fixture_answer,
+    ARTICLES, FAKE_KEY, Endpoint, answer, async_client, raw_answer, comparable, expected_record, fixture_answer,
     from_fixtures, status, sync_client,
 )
 
@@ -124,9 +124,28 @@ def test_client_errors_fail_at_once_with_advice(code, message, advice, sleeps):
     assert FAKE_KEY not in str(caught.value)
 
 
-def test_answer_cut_off_at_max_tokens_says_what_to_raise(sleeps):
-    endpoint = Endpoint([answer(clean(), finish="length")])
-    with pytest.raises(ExtractionError, match="EXTRACTOR_MAX_TOKENS"):
+def test_answer_cut_off_at_the_cap_keeps_its_complete_items(sleeps):
+    cut = json.dumps(clean())
+    cut = cut[: cut.index('"agreements"') + 60]  # cut inside the first agreement
+    endpoint = Endpoint([raw_answer(cut, usage=(900, 4000), finish="length")])
+    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
+    assert len(endpoint.requests) == 1  # cut at the cap: asking again would be cut again
+    assert len(record.quotes) == 2 and record.agreements == []  # the agreement being written is not kept
+    assert any("cut off by the token cap after 4000 completion tokens (max_tokens=4096)" in w
+               for w in record.provenance.warnings)
+
+
+def test_answer_cut_off_well_below_the_cap_is_asked_once_more(sleeps):
+    endpoint = Endpoint([raw_answer(json.dumps(clean())[:300], usage=(900, 80), finish="length"), answer(clean())])
+    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
+    assert len(endpoint.requests) == 2 and len(record.agreements) == 2
+    assert record.provenance.attempts == 2
+
+
+def test_answer_cut_off_before_any_item_says_what_happened(sleeps):
+    endpoint = Endpoint([raw_answer('{"summary": "Japan', usage=(900, 4096), finish="length")])
+    with pytest.raises(ExtractionError, match=r"cut off after 4096 completion tokens \(max_tokens=4096\).*"
+                                              "EXTRACTOR_MAX_TOKENS"):
         extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
 
 
