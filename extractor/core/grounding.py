@@ -38,6 +38,22 @@ FUZZY_MIN_CHARS = 24
 SPLIT_MAX_GAP = 300
 # A part of a split quote shorter than this is too likely to match by accident.
 SPLIT_MIN_PART_CHARS = 8
+# `," she told reporters in Manila, "`: longer than this between two marks is narration, not an attribution.
+SPLIT_ATTRIBUTION_MAX_CHARS = 80
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|^\s*\n|\n\s*$")
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
+_QUOTATION_MARKS = '"\u201c\u201d\u00ab\u00bb\u201e\u2018'
+
+
+def _is_quotation_mark(text: str, i: int) -> bool:
+    """A mark that opens or closes a quotation; an apostrophe inside a word (India\u2019s) is not one."""
+    char = text[i]
+    if char in _QUOTATION_MARKS:
+        return True
+    if char in "'\u2019":
+        inside_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+        return not inside_word
+    return False
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -95,6 +111,7 @@ class FoldedText:
 class Located:
     spans: tuple[Span, ...]
     alignment: Alignment
+    elided: bool = False  # recovered from "first words ... last words"
 
     @property
     def text(self) -> str:
@@ -166,18 +183,53 @@ class Grounder:
         end = haystack.find(tail, start + len(head))
         if end < 0 or end + len(tail) - start > ELIDED_MAX_CHARS:
             return None
-        begin, finish = self.folded.original(start, end + len(tail))
-        return Located(tuple(self._span(s, e) for s, e in self._unquoted_parts(begin, finish)), Alignment.NORMALIZED)
+        begin, head_end = self.folded.original(start, start + len(head))
+        tail_start, finish = self.folded.original(end, end + len(tail))
+        if not self._one_quotation(head_end, tail_start):
+            return None
+        parts = tuple(self._span(s, e) for s, e in self._unquoted_parts(begin, finish))
+        return Located(parts, Alignment.NORMALIZED, elided=True)
+
+    def _one_quotation(self, head_end: int, tail_start: int) -> bool:
+        """Whether the text between an elision's head and tail keeps them in one quotation.
+
+        Allowed between them: nothing that opens or closes a quotation; an
+        attribution inside one sentence between a closing and a reopening mark
+        (`," she said, "`); or a paragraph break where the quotation carries on
+        with a new opening mark, as agencies print long quotes. Anything else
+        (another sentence of narration, a paragraph of its own) means head and
+        tail belong to two quotations, perhaps by two speakers.
+        """
+        between = self.text[head_end:tail_start]
+        marks = [i for i, c in enumerate(between) if _is_quotation_mark(between, i)]
+        if not marks:
+            return not _PARAGRAPH_BREAK.search(between)
+        if len(marks) == 1:
+            before, after = between[:marks[0]], between[marks[0] + 1:]
+            opens_next_paragraph = re.search(r"\n[ \t]*\Z", before) is not None
+            return opens_next_paragraph and not _PARAGRAPH_BREAK.search(after)
+        if len(marks) == 2:
+            attribution = between[marks[0] + 1:marks[1]]
+            return (len(attribution) <= SPLIT_ATTRIBUTION_MAX_CHARS and "\n" not in attribution
+                    and not _SENTENCE_END.search(attribution))
+        return False
 
     def _unquoted_parts(self, begin: int, finish: int) -> list[tuple[int, int]]:
-        """[begin, finish) minus attributions between quotation marks ('," she said, "')."""
-        marks = [i for i in range(begin, finish) if self.text[i] in '"\u201c\u201d']
-        if not marks or len(marks) % 2:
+        """[begin, finish) minus attributions between quotation marks ('," she said, "'), and minus the
+        mark that reopens a quotation continued in the next paragraph."""
+        marks = [i for i in range(begin, finish) if _is_quotation_mark(self.text, i)]
+        # Pairs of (where a part ends, where the next begins).
+        cuts: list[tuple[int, int]] = []
+        if len(marks) % 2 and re.search(r"\n[ \t]*\Z", self.text[begin:marks[0]]):
+            cuts.append((marks[0], marks[0] + 1))
+            marks = marks[1:]
+        if len(marks) % 2:
             return [(begin, finish)]
+        cuts.extend((close, reopen + 1) for close, reopen in zip(marks[::2], marks[1::2]))
         parts, cursor = [], begin
-        for close, reopen in zip(marks[::2], marks[1::2]):
-            parts.append((cursor, close))
-            cursor = reopen + 1
+        for end, resume in sorted(cuts):
+            parts.append((cursor, end))
+            cursor = resume
         parts.append((cursor, finish))
         trimmed = []
         for s, e in parts:
@@ -268,6 +320,7 @@ def ground(response: ExtractionResponse, grounder: Grounder) -> Grounded:
             out.warnings.append(f"dropped quote {quote.text[:80]!r}: not found in the article after re-asks")
         else:
             out.quotes.append(GroundedQuote(quote, located))
+    out.quotes = _elisions_apart(out.quotes, out.warnings)
 
     for topic in response.topics:
         spans = _evidence_spans(topic.evidence, grounder, f"topic {topic.category.value}", out.warnings)
@@ -283,6 +336,24 @@ def ground(response: ExtractionResponse, grounder: Grounder) -> Grounded:
         else:
             out.warnings.append(f"dropped agreement {agreement.name!r}: none of its evidence is in the article")
     return out
+
+
+def _elisions_apart(quotes: list[GroundedQuote], warnings: list[str]) -> list[GroundedQuote]:
+    """A quote recovered from 'first ... last' that overlaps another quote took in words that are not its own."""
+    kept = []
+    for quote in quotes:
+        if quote.located.elided and any(
+            other is not quote and _overlap(quote.located.spans, other.located.spans) for other in quotes
+        ):
+            warnings.append(f"dropped quote {quote.source.text[:80]!r}: its 'first ... last' form runs into "
+                            "another quote")
+            continue
+        kept.append(quote)
+    return kept
+
+
+def _overlap(a: tuple[Span, ...], b: tuple[Span, ...]) -> bool:
+    return any(x.start < y.end and y.start < x.end for x in a for y in b)
 
 
 def _evidence_spans(snippets: list[str], grounder: Grounder, owner: str, warnings: list[str]) -> list[Span]:

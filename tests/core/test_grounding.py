@@ -102,3 +102,36 @@ def test_mentions_ignore_case_except_for_acronyms_and_prefer_longest():
 @pytest.mark.parametrize("snippet", ["", "   ", '""'])
 def test_empty_snippets_do_not_match(snippet):
     assert Grounder("anything").locate(snippet) is None
+
+
+TWO_SPEAKERS = (
+    '"We will keep our ships in the strait for as long as it takes," Admiral Reyes said.\n\n'
+    'The ambassador disagreed. "Any deployment of that kind will be seen as a provocation by Beijing," he said.'
+)
+
+
+def test_an_elision_never_runs_from_one_quotation_into_the_next():
+    located = Grounder(TWO_SPEAKERS).locate("We will keep our ships ... seen as a provocation by Beijing",
+                                            allow_split=True)
+    assert located is None
+
+
+def test_an_elision_may_cross_an_attribution_or_a_continued_paragraph():
+    continued = ('"We will keep our ships in the strait for as long as it takes.\n\n'
+                 '"And we will bring our allies with us," the admiral said.')
+    located = Grounder(continued).locate("We will keep our ships ... bring our allies with us", allow_split=True)
+    assert located is not None and located.elided
+    assert [s.text for s in located.spans] == ["We will keep our ships in the strait for as long as it takes.",
+                                               "And we will bring our allies with us"]
+
+
+def test_an_elided_quote_that_overlaps_another_quote_is_dropped():
+    text = ('"We will keep our ships in the strait for as long as it takes and we will not be moved," '
+            'Admiral Reyes said.')
+    response = ExtractionResponse.model_validate({"summary": "s", "quotes": [
+        {"speaker": "Reyes", "text": "We will keep our ships ... we will not be moved", "kind": "direct"},
+        {"speaker": "Someone", "text": "for as long as it takes", "kind": "mixed"},
+    ]})
+    grounded = ground(response, Grounder(text))
+    assert [q.source.speaker for q in grounded.quotes] == ["Someone"]
+    assert any("runs into another quote" in w for w in grounded.warnings)
