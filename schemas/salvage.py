@@ -87,6 +87,15 @@ def read_json(text: str) -> tuple[Any, list[str], bool]:
 
 
 def _embedded_json(text: str, repairs: list[str]) -> tuple[Any, bool]:
+    quoted = text.find('"{')
+    if 0 <= quoted < text.find("{"):  # prose around a JSON string that holds the JSON
+        try:
+            value, end = json.JSONDecoder().raw_decode(text, quoted)
+        except ValueError:
+            pass
+        else:
+            repairs.append("text around the JSON was ignored")
+            return value, False
     start = text.find("{")
     if start < 0:
         raise NoJSON("the answer holds no JSON object")

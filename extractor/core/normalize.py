@@ -284,12 +284,17 @@ def normalize(grounded: Grounded, article_text: str, names: NameIndex | None = N
     ids = [f"P{n + 1}" for n in range(len(table.drafts))]
     codes = [country_code(d.name) if d.kind == PartyKind.COUNTRY else None for d in table.drafts]
     parties: list[Party] = []
+    warnings_of_aliases: list[str] = []
     for n, draft in enumerate(table.drafts):
         affiliation = affiliations[n] if affiliations[n] != n else None
         code = codes[n]
         if code is None and draft.kind != PartyKind.INTERNATIONAL_ORGANIZATION and affiliation is not None:
             code = codes[affiliation]  # a minister of India acts for IND
         forms = _unique(draft.forms())
+        absent = [a for a in forms[1:] if not names.mentions(mention_forms(a, [], None))]
+        if absent:
+            warnings_of_aliases.append(f"aliases {absent} of {draft.name!r} are not in the article; left out")
+            forms = [forms[0], *(a for a in forms[1:] if a not in absent)]
         parties.append(
             Party(
                 id=ids[n], name=draft.name, kind=draft.kind, role=draft.role,
@@ -299,7 +304,7 @@ def normalize(grounded: Grounded, article_text: str, names: NameIndex | None = N
             )
         )
 
-    warnings = table.warnings
+    warnings = table.warnings + warnings_of_aliases
     quotes = [
         Quote(
             speaker=ids[s] if s is not None else None, text=g.located.text, kind=g.source.kind,

@@ -75,7 +75,11 @@ def completion_for(request: dict[str, Any], answer: str, *, template: dict[str, 
         message, finish = {"role": "assistant", "content": answer}, "stop"
     else:  # md_json and plain prompting
         message, finish = {"role": "assistant", "content": f"```json\n{answer}\n```"}, "stop"
-    recorded_finish = (body.get("choices") or [{}])[0].get("finish_reason")
+    recorded = (body.get("choices") or [{}])[0]
+    refusal = (recorded.get("message") or {}).get("refusal")
+    if refusal:  # a refusal replays as one in every mode
+        message, finish = {"role": "assistant", "content": None, "refusal": refusal}, "stop"
+    recorded_finish = recorded.get("finish_reason")
     if recorded_finish in ("length", "content_filter"):  # keep the failures a fixture means to replay
         finish = recorded_finish
     body["choices"] = [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}]
