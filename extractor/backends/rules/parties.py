@@ -30,7 +30,7 @@ _ROLE_MODIFIER = (
     r"air[ ]force|military|intelligence|digital|economy|energy|science|technology|commerce|justice|transport|"
     r"health|education|environment|development|agriculture|culture|veterans|space|cyber|high|special|union|"
     r"federal|executive|managing|press|joint|supreme|chief|lieutenant|lt\.?|major|maj\.?|rear|air|field|fleet|"
-    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|european|"
+    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|"
     r"parliamentary|shadow|interim|caretaker|regional|coast[ ]guard|procurement)"
 )
 _ROLE_HEAD = (
@@ -73,7 +73,8 @@ _BODY = re.compile(
     r"commerce|national[ ]defen[cs]e|armed[ ]forces)[ ](?:ministry|department)))"
     r"|(?P<named>Ministry[ ]of[ ](?:National[ ])?(?:Defen[cs]e|Foreign[ ]Affairs|External[ ]Affairs|Home[ ]Affairs|"
     r"Interior|Finance|Trade|Commerce|Armed[ ]Forces|Foreign[ ]Affairs[ ]and[ ]Trade|Defen[cs]e[ ]Production)"
-    r"|Department[ ]of[ ](?:Defen[cs]e|State|Homeland[ ]Security))"
+    r"|Department[ ]of[ ](?:National[ ])?(?:Defen[cs]e|State|Homeland[ ]Security)"
+    r"|Ministry[ ]of[ ]the[ ]Armed[ ]Forces)"
     r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|Armed[ ]Forces|Marine[ ]Corps|Border[ ]Guard|Space[ ]Force|"
     r"Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
 )
@@ -284,6 +285,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
     cast = Cast(home=dateline_code)
     hits = scan(text)
     hits_by_end = {h.end: h for h in hits}
+    hits_by_start = {h.start: h for h in hits}
     taken: list[tuple[int, int]] = []
 
     # Gazetteer names. A capital counts only where it acts for its government ("Manila hoped").
@@ -332,6 +334,14 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         role = " ".join(match.group("role").split())
         name_start = match.start("name") + match.group("name").find(name)
         affil_hit = _affiliation_before(hits_by_end, text, match.start())
+        inner = hits_by_start.get(match.start()) or next(
+            (h for h in hits if h.start < match.start() < h.end), None)
+        if affil_hit is None and inner is not None and inner.end < match.end("role"):
+            # "Union Defence Minister": a modifier that names a party is the affiliation, not the role.
+            affil_hit = inner
+            role = " ".join(text[inner.end:match.end("role")].split())
+            if not role:
+                continue
         if affil_hit is None and role.lower() in _LOOSE_HEADS and not role[0].isupper():
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
         affiliation, code, keep_prefix = _role_affiliation(cast, affil_hit)
@@ -431,15 +441,17 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         if code is None:
             continue
         start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else match.start()
-        demonym = DEMONYM_OF.get(code, COUNTRY_NAME[code])
-        name = f"{demonym} {surface}"
+        if start != match.start():
+            name = " ".join(text[start:match.end()].split())  # the article's own "Philippine Navy"
+        else:
+            name = f"{DEMONYM_OF.get(code, COUNTRY_NAME[code])} {surface}"
         entity = cast.get(name, "government_body", code)
         entity.affiliation = COUNTRY_NAME[code]
         cast.country(code)
         entity.add(start, match.end(), text[start:match.end()])
-        if start != match.start():
+        if start != match.start() and not match.group("service"):
             entity.add(match.start(), match.end(), surface)
-        else:
+        elif start == match.start():
             entity.forms.append(surface) if surface not in entity.forms else None
             before = text[max(0, match.start() - 4):match.start()]
             if before.lower() == "the ":

@@ -58,7 +58,8 @@ _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 
 # "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
 _SPEAKER_FIRST = re.compile(
-    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})[ ](?:also[ ]|further[ ]|then[ ])?"
+    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})"
+    rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},)?[ ](?:also[ ]|further[ ]|then[ ])?"
     rf"(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}}),?[ ](?P<that>that[ ])?(?P<content>\S.*)$",
     re.DOTALL,
 )
@@ -278,10 +279,12 @@ class Resolver:
         by_sentence: dict[int, list[Entity]] = {}
         for s, ent in candidates:
             by_sentence.setdefault(doc.sentence_index(s), []).append(ent)
-        for index in sorted(by_sentence, reverse=True):
-            for ent in by_sentence[index]:
-                if self._fits(ent, gender, role):
-                    return ent
+        # A pronoun prefers someone known to be of its gender over someone whose gender is unknown.
+        for strict in ((True, False) if gender else (False,)):
+            for index in sorted(by_sentence, reverse=True):
+                for ent in by_sentence[index]:
+                    if self._fits(ent, gender, role) and (not strict or ent.gender == gender):
+                        return ent
         return None
 
     @staticmethod
@@ -321,6 +324,7 @@ def _cue(verb: str | None, adv: str | None) -> str | None:
     if not verb:
         return None
     cue = " ".join(f"{verb}{adv or ''}".split())
+    cue = re.sub(r" (?:separately|also|later|earlier|today|yesterday)$", "", cue)
     # Times ("on Thursday") are not part of the attribution.
     cue = re.sub(r" (?:on|last|this|late|earlier|early) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                  r"Sunday|week|month|year|night|morning|evening|afternoon|day)\b", "", cue)
@@ -372,6 +376,10 @@ def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
     return _deduplicate(results)
 
 
+# A clause, not a speaker: "..., said the plan would also strengthen NATO's flank."
+_NOT_SPEAKER = re.compile(r"\b(?:would|will|was|were|is|are|has|had|have|could|should|can|wanted|did)\b")
+
+
 def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]) -> Found | None:
     sentence = text[s:e]
     if not sentence or sentence[0] in _ALL_MARKS:
@@ -400,6 +408,8 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
         if _words(text[c_start:c_end]) < 3:
             continue
         speaker_phrase = match.group("spk")
+        if pattern is not _SPEAKER_FIRST and (_words(speaker_phrase) > 9 or _NOT_SPEAKER.search(speaker_phrase)):
+            continue
         speaker = resolver.resolve(speaker_phrase, s + match.start("spk"))
         if speaker is None:
             continue
