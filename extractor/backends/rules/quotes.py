@@ -134,7 +134,10 @@ def _mark_role(text: str, i: int, mark: str, para_start: int, para_end: int) -> 
     if mark in ("'", "\u2019"):
         if before.isalnum() and after.isalnum():
             return None  # India's, don't
-        if before in "sS" and not after.isalnum() and mark == "\u2019":
+        if before in "sS" and not after.isalnum():
+            following = text[after_i + 1] if after_i + 1 < para_end else ""
+            if after == " " and following.islower():
+                return None  # "the allies' plans": a plural possessive before its noun
             return "close?"  # countries' - a close only if a single quote is open
     if mark in _EXPLICIT_OPEN:
         return "open"
