@@ -27,7 +27,7 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "security cooperation", "defence relations", "defence dialogue", "defence collaboration",
                 "military ties", "defence pact", "security pact", "security and defence pact",
                 "strategic partnership", "bilateral defence", "defence engagement", "military-to-military"),
-        weak=("security partnership", "cooperation in defence"),
+        weak=("security partnership", "cooperation in defence", "cooperation", "counterpart"),
     ),
     TopicCategory.TERRORISM: TopicTerms(
         strong=("cross-border terrorism", "terrorism", "terrorist", "terrorists", "terror attack", "terror attacks", "counter-terrorism",

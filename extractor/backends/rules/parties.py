@@ -40,7 +40,7 @@ _ROLE_HEAD = (
     r"chief[ ]executive(?:[ ]officer)?|chief|commander[- ]in[- ]chief|commander|general|gen\.?|admiral|adm\.?|"
     r"marshal|colonel|col\.?|captain|capt\.?|brigadier|brig\.?|governor|senator|king|queen|crown[ ]prince|prince|"
     r"emir|sheikh|sultan|ceo|head|adviser|advisor|attach[e\u00e9]|undersecretary|under-secretary|"
-    r"vice-president|vice[ ]president|deputy[ ]prime[ ]minister|leader)"
+    r"vice-president|vice[ ]president|deputy[ ]prime[ ]minister|leader|counterpart)"
 )
 _PORTFOLIO_WORD = (
     r"(?:Defen[cs]e(?:[ ]Production|[ ]Industry|[ ]Procurement)?|Foreign[ ]Affairs|External[ ]Affairs|"
@@ -117,7 +117,7 @@ _RANK_PREFIX = {"Gen", "Gen.", "General", "Lt", "Lt.", "Adm", "Adm.", "Admiral",
                 "Brig", "Brig.", "Maj", "Maj.", "Air", "Vice", "Rear"}
 # Cheap anchors, searched in the lower-cased text; the full patterns run only in windows around them.
 _HEAD_ANCHOR = re.compile(
-    r"\b(?:minister|secretary|president|commissioner|chancellor|premier|ambassador|envoy|representative|spokes\w+|"
+    r"\b(?:counterpart|minister|secretary|president|commissioner|chancellor|premier|ambassador|envoy|representative|spokes\w+|"
     r"director|chair\w*|chief|commander|general|gen|admiral|adm|marshal|colonel|col|captain|capt|brigadier|brig|"
     r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
     r"under-secretary|vice-president|leader)\b"
@@ -332,6 +332,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         if not name:
             continue
         role = " ".join(match.group("role").split())
+        counterpart = role.lower() == "counterpart"  # "his Australian counterpart X": an office, but not named
         name_start = match.start("name") + match.group("name").find(name)
         affil_hit = _affiliation_before(hits_by_end, text, match.start())
         inner = hits_by_start.get(match.start()) or next(
@@ -342,7 +343,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
             role = " ".join(text[inner.end:match.end("role")].split())
             if not role:
                 continue
-        if affil_hit is None and role.lower() in _LOOSE_HEADS and not role[0].isupper():
+        if affil_hit is None and (counterpart or role.lower() in _LOOSE_HEADS and not role[0].isupper()):
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
         affiliation, code, keep_prefix = _role_affiliation(cast, affil_hit)
         group = _GROUP_POSSESSIVE.search(text, max(0, match.start() - 30), match.start())
@@ -359,7 +360,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
             affiliation, code = COUNTRY_NAME[cast.home], cast.home
         if affil_hit is not None and affil_hit.entry.kind == "org" and affiliation:
             code = None
-        person(name, name_start, name_start + len(name), role, affiliation, code)
+        person(name, name_start, name_start + len(name), None if counterpart else role, affiliation, code)
 
     for match in _APPOSITIVE.finditer(text):
         name = _clean_name(match.group("name"))

@@ -327,6 +327,7 @@ def _cue(verb: str | None, adv: str | None) -> str | None:
     if not verb:
         return None
     cue = " ".join(f"{verb}{adv or ''}".split())
+    cue = re.sub(r" (?:after|during|at) (?:the|a|their|his|her) .*$", "", cue)
     cue = re.sub(r" (?:separately|also|later|earlier|today|yesterday)$", "", cue)
     # Times ("on Thursday") are not part of the attribution.
     cue = re.sub(r" (?:on|last|this|late|earlier|early) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
