@@ -143,3 +143,20 @@ def test_quote_text_is_an_exact_substring():
             'Kim, who leads the delegation, said the visit was a success.')
     for _, words, _, _ in quotes(text):
         assert words in text
+
+
+def test_second_quote_in_the_speakers_paragraph_keeps_the_speaker():
+    text = 'Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," Olin said. "Every day counts."'
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("Mark Olin", "We need to move faster,"), ("Mark Olin", "Every day counts."),
+    ]
+
+
+def test_discourse_adverb_between_speaker_and_verb():
+    text = "Hungary's Foreign Minister Peter Sala, however, said his country would not send weapons."
+    assert quotes(text) == [("Peter Sala", "his country would not send weapons", "indirect", "said")]
+
+
+def test_trailing_circumstance_after_the_attribution():
+    text = "The allies agreed to buy more air defence systems, Mark Olin told reporters after a meeting of ministers."
+    assert quotes(text)[0][1:] == ("The allies agreed to buy more air defence systems", "indirect", "told reporters")

@@ -82,3 +82,9 @@ def test_parties_of_an_agreement_come_from_the_people_acting_for_them():
             "Ruiz and Berg explored a bilateral defence partnership.")
     [(kind, status, parties)] = agreements(text)
     assert (kind, status, set(parties)) == ("partnership", "exploring", {"Spain", "Norway"})
+
+
+def test_a_bare_back_reference_merges_with_the_agreement_it_names():
+    text = ("The EU is negotiating a new security agreement with Moldova, officials said. "
+            "The pact could be signed before the summer.")
+    assert agreements(text) == [("other", "negotiating", ["European Union", "Moldova"])]

@@ -62,7 +62,7 @@ _CUES: tuple[tuple[str, AgreementStatus], ...] = (
     (r"(?:will|would|to)[ ]be[ ]signed|(?:set|expected|due|plan(?:s|ned)?|poised|ready)[ ]to[ ](?:sign|ink|seal)|"
      r"will[ ](?:sign|ink|seal)|agree(?:s|d)?[ ](?:to|on|upon)|agreed|decided[ ]to|approved|endorsed|"
      r"announced|launched|established|set[ ]up|adopted|unveiled|agreement[ ]to", _S.AGREED),
-    (r"(?:could|may|might)[ ](?:sign|ink|conclude)", _S.EXPLORING),
+    (r"(?:could|may|might)[ ](?:be[ ])?(?:sign(?:ed)?|ink(?:ed)?|conclud(?:e|ed))", _S.EXPLORING),
     (r"sign(?:s|ed|ing)?|ink(?:s|ed)?|seal(?:s|ed)?|conclud(?:e|es|ed)|finali[sz]ed|clinch(?:es|ed)?|"
      r"award(?:s|ed)?|entered[ ]into|placed", _S.SIGNED),
     (r"negotiat(?:e|es|ed|ing|ions?)|talks[ ](?:on|over|about|for)|discuss(?:es|ed|ing|ions?)?|"
@@ -245,9 +245,11 @@ def find_agreements(doc: Doc, cast: Cast) -> list[Deal]:
     return _merge(deals)
 
 
-def _loose(a: Deal, b: Deal) -> bool:
-    """A bare "an agreement" in the same state as a named one is that one."""
-    return any(d.generic and d.kind == _K.OTHER for d in (a, b)) and a.status == b.status
+def _loose(earlier: Deal, later: Deal) -> bool:
+    """A bare "the pact" after an agreement of the same parties is that one; so is a lead's bare "an agreement"."""
+    if later.generic and later.kind in (_K.OTHER, _K.TREATY):
+        return True
+    return earlier.generic and earlier.kind == _K.OTHER and earlier.status == later.status
 
 
 def _programme_name(doc: Doc, cast: Cast, start: int, end: int) -> str:

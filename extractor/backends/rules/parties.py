@@ -30,7 +30,7 @@ _ROLE_MODIFIER = (
     r"air[ ]force|military|intelligence|digital|economy|energy|science|technology|commerce|justice|transport|"
     r"health|education|environment|development|agriculture|culture|veterans|space|cyber|high|special|union|"
     r"federal|executive|managing|press|joint|supreme|chief|lieutenant|lt\.?|major|maj\.?|rear|air|field|fleet|"
-    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|"
+    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|policy|"
     r"parliamentary|shadow|interim|caretaker|regional|coast[ ]guard|procurement)"
 )
 _ROLE_HEAD = (

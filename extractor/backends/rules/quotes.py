@@ -59,13 +59,16 @@ _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 # "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
 _SPEAKER_FIRST = re.compile(
     rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})"
-    rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},)?[ ](?:also[ ]|further[ ]|then[ ])?"
+    rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},"
+    rf"|,[ ](?:however|meanwhile|though|too|also|in[ ]turn|for[ ](?:his|her|their|its)[ ]part),)?"
+    rf"[ ](?:also[ ]|further[ ]|then[ ])?"
     rf"(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}}),?[ ](?P<that>that[ ])?(?P<content>\S.*)$",
     re.DOTALL,
 )
 # "CONTENT, X said (on Thursday)." and "CONTENT, said X."
 _SPEAKER_LAST = re.compile(
-    rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})[.!?]?$",
+    rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})"
+    rf"(?:[ ](?:after|during|at|following|before|on|in|while|when|ahead[ ]of)[ ][^,.;:!?\"]{{1,60}})?[.!?]?$",
     re.DOTALL,
 )
 _VERB_FIRST_LAST = re.compile(
@@ -501,8 +504,11 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
     if speaker is None and cue is None:
         # A paragraph that is all quote goes on with the previous speaker.
         previous = results[-1] if results else None
-        if quote.open_at == p_start and previous is not None and previous.speaker is not None and \
-                doc.paragraph_index(previous.parts[-1][0]) >= quote.paragraph - 2:
+        previous_paragraph = doc.paragraph_index(previous.parts[-1][0]) if previous is not None else -9
+        if previous is not None and previous.speaker is not None and (
+                (quote.open_at == p_start and previous_paragraph >= quote.paragraph - 2)
+                or previous_paragraph == quote.paragraph):
+            # A paragraph that is all quote, or a second quote in the speaker's paragraph: the same speaker.
             speaker = previous.speaker
         elif _words(quote_text) < _MIN_UNATTRIBUTED_WORDS:
             return None  # a title or a scare quote
