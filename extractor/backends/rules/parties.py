@@ -268,7 +268,7 @@ def _affiliation_before(hits_by_end: dict[int, Hit], text: str, start: int) -> H
     return None
 
 
-def _role_affiliation(cast: Cast, hit: Hit | None) -> tuple[str | None, str | None, bool]:
+def _role_affiliation(hit: Hit | None) -> tuple[str | None, str | None, bool]:
     """(affiliation name, ISO code, whether the role keeps the prefix) for a name before a role."""
     if hit is None:
         return None, None, False
@@ -345,7 +345,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
                 continue
         if affil_hit is None and (counterpart or role.lower() in _LOOSE_HEADS and not role[0].isupper()):
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
-        affiliation, code, keep_prefix = _role_affiliation(cast, affil_hit)
+        affiliation, code, keep_prefix = _role_affiliation(affil_hit)
         group = _GROUP_POSSESSIVE.search(text, max(0, match.start() - 30), match.start())
         if affil_hit is None and group is not None:
             org = _nearest_org(cast, match.start())

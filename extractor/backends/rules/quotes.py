@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import ENTRIES
 from .parties import Cast, Entity
 from .text import UPPER, Doc
 
@@ -302,8 +303,7 @@ class Resolver:
             have = (ent.role or "").lower()
             if head.replace("-", " ") not in have.replace("-", " "):
                 return False
-            from .lexicon import ENTRIES  # demonyms name the affiliation, other modifiers the role
-            for mod in mods:
+            for mod in mods:  # demonyms name the affiliation, other modifiers the role
                 entry = ENTRIES.get(mod.capitalize()) or ENTRIES.get(mod.upper())
                 if entry is not None and entry.code:
                     if ent.code and ent.code != entry.code:
