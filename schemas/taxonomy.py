@@ -27,7 +27,7 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "security cooperation", "defence relations", "defence dialogue", "defence collaboration",
                 "military ties", "defence pact", "security pact", "security and defence pact",
                 "strategic partnership", "bilateral defence", "defence engagement", "military-to-military"),
-        weak=("security partnership", "cooperation in defence"),
+        weak=("security partnership", "cooperation in defence", "cooperation", "counterpart"),
     ),
     TopicCategory.TERRORISM: TopicTerms(
         strong=("cross-border terrorism", "terrorism", "terrorist", "terrorists", "terror attack", "terror attacks", "counter-terrorism",
@@ -71,7 +71,8 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "co-development", "joint production", "jointly develop", "jointly produce", "defence manufacturing",
                 "defense manufacturing", "technology transfer", "transfer technology", "transfer of technology",
                 "industrial cooperation", "defence companies", "defence firms", "defense companies",
-                "production line", "Make in India", "defence production", "defence exports", "manufacture"),
+                "production line", "Make in India", "defence production", "defence exports", "manufacture",
+                "shipbuilder", "shipyard", "shipyards", "local assembly", "joint maintenance"),
         weak=("manufacturer", "manufacturing", "industrial"),
     ),
     TopicCategory.ARMS_PROCUREMENT: TopicTerms(
@@ -80,7 +81,8 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "contract for", "purchase of", "acquisition of", "deliveries of",
                 "delivery of", "howitzers", "Rafale", "F-35", "F-16", "battle tanks", "military hardware",
                 "weapons systems", "weapon systems"),
-        weak=("weapons", "jets", "aircraft", "acquire", "buy", "bought", "purchase"),
+        weak=("weapons", "jets", "aircraft", "acquire", "buy", "bought", "purchase", "contract", "contracts",
+              "helicopters", "frigates", "launchers"),
     ),
     TopicCategory.INFORMATION_SHARING: TopicTerms(
         strong=("information sharing", "information-sharing", "intelligence sharing", "intelligence-sharing",
@@ -106,7 +108,7 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
         strong=("military exercise", "military exercises", "joint exercise", "joint exercises", "naval exercise",
                 "naval exercises", "joint drills", "drills", "war games", "wargames", "joint training",
                 "joint patrols", "joint patrol", "maritime patrols", "joint maritime patrols", "manoeuvres", "maneuvers", "exercises"),
-        weak=("exercise", "training", "patrols"),
+        weak=("exercise", "training"),
     ),
     TopicCategory.HYBRID_THREATS: TopicTerms(
         strong=("hybrid threats", "hybrid threat", "hybrid attacks", "hybrid warfare", "hybrid", "disinformation",

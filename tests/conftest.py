@@ -27,7 +27,8 @@ FAKE_KEY = "sk-" + "test-THIS-IS-NOT-A-REAL-KEY-0123456789"
 
 
 def fixture_names() -> list[str]:
-    return sorted(p.stem for p in ARTICLES.glob("*.txt"))
+    """Articles with a recorded model answer; articles with only a gold file (rules_*) are not replayable."""
+    return sorted(p.stem for p in ARTICLES.glob("*.txt") if p.with_suffix(".response.json").exists())
 
 
 def expected_record(name: str) -> dict[str, Any]:

@@ -105,10 +105,11 @@ def read_rules(text: str) -> ExtractionResponse:
     deals = find_agreements(doc, cast)
 
     # Affiliations name parties too: a minister of India brings India.
+    # A firm's home country comes from a table, not the article: keep it only if the article names the country.
     for entity in list(cast.entities.values()):
         if entity.affiliation and entity.affiliation not in cast.entities:
             code = next((c for c, n in COUNTRY_NAME.items() if n == entity.affiliation), None)
-            if code:
+            if code and entity.kind != "company":
                 cast.country(code)
             else:
                 entity.affiliation = None

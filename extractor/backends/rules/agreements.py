@@ -40,7 +40,7 @@ _NOUNS: tuple[tuple[str, AgreementKind], ...] = (
      r"|(?:a|an|the|this|that|new|arms|defen[cs]e|\$?[\d.,]+[ ](?:billion|million|bn|m)|multi-billion(?:-dollar)?)"
      r"[ ]deals?|orders?[ ]for", _K.PROCUREMENT_CONTRACT),
     (r"agreements?|accords?", _K.OTHER),
-    (r"(?:joint[ ])?working[ ]groups?|mechanisms?|(?:annual|regular|biannual|annual[ ]defen[cs]e)[ ]consultations|"
+    (r"(?:joint[ ])?working[ ]groups?|mechanisms?|hotlines?|(?:annual|regular|biannual|annual[ ]defen[cs]e)[ ]consultations|"
      r"task[ ]forces?|joint[ ]commissions?|(?:strategic|security|defen[cs]e|2\+2|ministerial)[ ]dialogues?",
      _K.COOPERATION_MECHANISM),
     (r"participation[ ]in|join(?:ing)?[ ](?:the[ ])?(?:[\w\-]+[ ]){0,4}?(?:projects?|programmes?|programs?|"
@@ -62,7 +62,7 @@ _CUES: tuple[tuple[str, AgreementStatus], ...] = (
     (r"(?:will|would|to)[ ]be[ ]signed|(?:set|expected|due|plan(?:s|ned)?|poised|ready)[ ]to[ ](?:sign|ink|seal)|"
      r"will[ ](?:sign|ink|seal)|agree(?:s|d)?[ ](?:to|on|upon)|agreed|decided[ ]to|approved|endorsed|"
      r"announced|launched|established|set[ ]up|adopted|unveiled|agreement[ ]to", _S.AGREED),
-    (r"(?:could|may|might)[ ](?:sign|ink|conclude)", _S.EXPLORING),
+    (r"(?:could|may|might)[ ](?:be[ ])?(?:sign(?:ed)?|ink(?:ed)?|conclud(?:e|ed))", _S.EXPLORING),
     (r"sign(?:s|ed|ing)?|ink(?:s|ed)?|seal(?:s|ed)?|conclud(?:e|es|ed)|finali[sz]ed|clinch(?:es|ed)?|"
      r"award(?:s|ed)?|entered[ ]into|placed", _S.SIGNED),
     (r"negotiat(?:e|es|ed|ing|ions?)|talks[ ](?:on|over|about|for)|discuss(?:es|ed|ing|ions?)?|"
@@ -92,11 +92,22 @@ _MODEL = re.compile(
     r"in[ ]line[ ]with(?:[ ]its)?(?:[ ]similar)?)[ ](?P<what>[^,.;]{3,100})",
     re.IGNORECASE,
 )
+_BOTH_SIDES = re.compile(
+    r"\b(?:the[ ]two|both)[ ](?:sides|countries|nations|governments|ministers|partners|allies)\b", re.IGNORECASE
+)
 # Words that may stand before the noun in an agreement's name.
 _MODIFIER = re.compile(
     r"(?:(?:security|defen[cs]e|strategic|comprehensive|bilateral|trilateral|military|industrial|maritime|"
-    r"logistics|long-term|space|cyber|technology|trade|nuclear|intelligence|and|joint|global|free|"
+    r"logistics|long-term|space|cyber|technology|trade|nuclear|intelligence|and|joint|global|free|cooperation|"
+    r"ammunition|\d{4}|frigate|submarine|fighter|helicopter|drone|missile|arms|supply|maintenance|training|"
+    r"jet|shipbuilding|radar|tank|howitzer|"
     rf"[{UPPER}][\w\-]*)[ ])+$"
+)
+# What a bare noun is about: "contract for 48 air defence launchers", "memorandum on submarine training".
+_COMPLEMENT = re.compile(
+    r"[ ](?:for|on)[ ](?!the[ ]|a[ ]|an[ ])(?:(?!will\b|would\b|is\b|was\b|were\b|are\b|with\b|which\b|that\b|between\b|"
+    r"in\b|at\b|by\b|of\b|the\b|and\b|to\b|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|"
+    r"February|March|April|May|June|July|August|September|October|November|December)[\w\-]+[ ]?){1,6}(?<![ ])"
 )
 _GENERIC_WORDS = {"the", "a", "an", "and", "of", "on", "in", "for", "to", "with", "new", "future", "this", "that",
                   "bilateral", "agreement", "partnership", "pact", "deal", "contract", "memorandum", "understanding",
@@ -129,7 +140,10 @@ def _name_of(text: str, noun_start: int, noun_end: int, sentence_start: int) -> 
     while words and words[0].lower() in ("and", "the", "a", "an"):
         words.pop(0)
     phrase = " ".join([*words, noun])
-    return phrase, not words
+    complement = _COMPLEMENT.match(text, noun_end)
+    if complement:
+        phrase = f"{phrase}{' '.join(complement.group().split()) and ' ' + ' '.join(complement.group().split())}"
+    return phrase, not words and not complement
 
 
 def _parties(doc: Doc, cast: Cast, index: int, noun_at: int) -> list[Entity]:
@@ -159,6 +173,9 @@ def _parties(doc: Doc, cast: Cast, index: int, noun_at: int) -> list[Entity]:
     collect(s, e)
     back = index - 1
     paragraph = doc.sentence_paragraph[index]
+    if _BOTH_SIDES.search(text, s, e) and doc.sentences:
+        # "The two sides agreed ...": the pair the story is about, from its lead sentence.
+        collect(*doc.sentences[0])
     while len(found) < 2 and back >= 0 and doc.sentence_paragraph[back] >= paragraph - 1 and index - back <= 2:
         collect(*doc.sentences[back])
         back -= 1
@@ -209,6 +226,9 @@ def find_agreements(doc: Doc, cast: Cast) -> list[Deal]:
                     continue
                 if best is None or score < best[0]:
                     best = (score, status, weak)
+            if any(st == _S.REJECTED and c_end <= n_start and _word_gap(text[c_end:n_start]) <= _CUE_BEFORE_WORDS
+                   for _, c_end, st, _ in cues):
+                best = (0.0, _S.REJECTED, False)  # "rejected a proposal for an agreement": the rejection decides
             if best is None:
                 continue
             kind = _NOUN_KIND[noun.lastgroup]
@@ -225,9 +245,11 @@ def find_agreements(doc: Doc, cast: Cast) -> list[Deal]:
     return _merge(deals)
 
 
-def _loose(a: Deal, b: Deal) -> bool:
-    """A bare "an agreement" in the same state as a named one is that one."""
-    return any(d.generic and d.kind == _K.OTHER for d in (a, b)) and a.status == b.status
+def _loose(earlier: Deal, later: Deal) -> bool:
+    """A bare "the pact" after an agreement of the same parties is that one; so is a lead's bare "an agreement"."""
+    if later.generic and later.kind in (_K.OTHER, _K.TREATY):
+        return True
+    return earlier.generic and earlier.kind == _K.OTHER and earlier.status == later.status
 
 
 def _programme_name(doc: Doc, cast: Cast, start: int, end: int) -> str:

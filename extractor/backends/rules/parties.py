@@ -30,7 +30,7 @@ _ROLE_MODIFIER = (
     r"air[ ]force|military|intelligence|digital|economy|energy|science|technology|commerce|justice|transport|"
     r"health|education|environment|development|agriculture|culture|veterans|space|cyber|high|special|union|"
     r"federal|executive|managing|press|joint|supreme|chief|lieutenant|lt\.?|major|maj\.?|rear|air|field|fleet|"
-    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|european|"
+    r"general|foreign[ ]trade|defen[cs]e[ ]production|home[ ]affairs|strategic|political|policy|"
     r"parliamentary|shadow|interim|caretaker|regional|coast[ ]guard|procurement)"
 )
 _ROLE_HEAD = (
@@ -40,7 +40,7 @@ _ROLE_HEAD = (
     r"chief[ ]executive(?:[ ]officer)?|chief|commander[- ]in[- ]chief|commander|general|gen\.?|admiral|adm\.?|"
     r"marshal|colonel|col\.?|captain|capt\.?|brigadier|brig\.?|governor|senator|king|queen|crown[ ]prince|prince|"
     r"emir|sheikh|sultan|ceo|head|adviser|advisor|attach[e\u00e9]|undersecretary|under-secretary|"
-    r"vice-president|vice[ ]president|deputy[ ]prime[ ]minister|leader)"
+    r"vice-president|vice[ ]president|deputy[ ]prime[ ]minister|leader|counterpart)"
 )
 _PORTFOLIO_WORD = (
     r"(?:Defen[cs]e(?:[ ]Production|[ ]Industry|[ ]Procurement)?|Foreign[ ]Affairs|External[ ]Affairs|"
@@ -73,7 +73,8 @@ _BODY = re.compile(
     r"commerce|national[ ]defen[cs]e|armed[ ]forces)[ ](?:ministry|department)))"
     r"|(?P<named>Ministry[ ]of[ ](?:National[ ])?(?:Defen[cs]e|Foreign[ ]Affairs|External[ ]Affairs|Home[ ]Affairs|"
     r"Interior|Finance|Trade|Commerce|Armed[ ]Forces|Foreign[ ]Affairs[ ]and[ ]Trade|Defen[cs]e[ ]Production)"
-    r"|Department[ ]of[ ](?:Defen[cs]e|State|Homeland[ ]Security))"
+    r"|Department[ ]of[ ](?:National[ ])?(?:Defen[cs]e|State|Homeland[ ]Security)"
+    r"|Ministry[ ]of[ ]the[ ]Armed[ ]Forces)"
     r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|Armed[ ]Forces|Marine[ ]Corps|Border[ ]Guard|Space[ ]Force|"
     r"Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
 )
@@ -116,7 +117,7 @@ _RANK_PREFIX = {"Gen", "Gen.", "General", "Lt", "Lt.", "Adm", "Adm.", "Admiral",
                 "Brig", "Brig.", "Maj", "Maj.", "Air", "Vice", "Rear"}
 # Cheap anchors, searched in the lower-cased text; the full patterns run only in windows around them.
 _HEAD_ANCHOR = re.compile(
-    r"\b(?:minister|secretary|president|commissioner|chancellor|premier|ambassador|envoy|representative|spokes\w+|"
+    r"\b(?:counterpart|minister|secretary|president|commissioner|chancellor|premier|ambassador|envoy|representative|spokes\w+|"
     r"director|chair\w*|chief|commander|general|gen|admiral|adm|marshal|colonel|col|captain|capt|brigadier|brig|"
     r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
     r"under-secretary|vice-president|leader)\b"
@@ -267,7 +268,7 @@ def _affiliation_before(hits_by_end: dict[int, Hit], text: str, start: int) -> H
     return None
 
 
-def _role_affiliation(cast: Cast, hit: Hit | None) -> tuple[str | None, str | None, bool]:
+def _role_affiliation(hit: Hit | None) -> tuple[str | None, str | None, bool]:
     """(affiliation name, ISO code, whether the role keeps the prefix) for a name before a role."""
     if hit is None:
         return None, None, False
@@ -284,6 +285,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
     cast = Cast(home=dateline_code)
     hits = scan(text)
     hits_by_end = {h.end: h for h in hits}
+    hits_by_start = {h.start: h for h in hits}
     taken: list[tuple[int, int]] = []
 
     # Gazetteer names. A capital counts only where it acts for its government ("Manila hoped").
@@ -330,11 +332,20 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         if not name:
             continue
         role = " ".join(match.group("role").split())
+        counterpart = role.lower() == "counterpart"  # "his Australian counterpart X": an office, but not named
         name_start = match.start("name") + match.group("name").find(name)
         affil_hit = _affiliation_before(hits_by_end, text, match.start())
-        if affil_hit is None and role.lower() in _LOOSE_HEADS and not role[0].isupper():
+        inner = hits_by_start.get(match.start()) or next(
+            (h for h in hits if h.start < match.start() < h.end), None)
+        if affil_hit is None and inner is not None and inner.end < match.end("role"):
+            # "Union Defence Minister": a modifier that names a party is the affiliation, not the role.
+            affil_hit = inner
+            role = " ".join(text[inner.end:match.end("role")].split())
+            if not role:
+                continue
+        if affil_hit is None and (counterpart or role.lower() in _LOOSE_HEADS and not role[0].isupper()):
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
-        affiliation, code, keep_prefix = _role_affiliation(cast, affil_hit)
+        affiliation, code, keep_prefix = _role_affiliation(affil_hit)
         group = _GROUP_POSSESSIVE.search(text, max(0, match.start() - 30), match.start())
         if affil_hit is None and group is not None:
             org = _nearest_org(cast, match.start())
@@ -349,7 +360,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
             affiliation, code = COUNTRY_NAME[cast.home], cast.home
         if affil_hit is not None and affil_hit.entry.kind == "org" and affiliation:
             code = None
-        person(name, name_start, name_start + len(name), role, affiliation, code)
+        person(name, name_start, name_start + len(name), None if counterpart else role, affiliation, code)
 
     for match in _APPOSITIVE.finditer(text):
         name = _clean_name(match.group("name"))
@@ -431,15 +442,17 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         if code is None:
             continue
         start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else match.start()
-        demonym = DEMONYM_OF.get(code, COUNTRY_NAME[code])
-        name = f"{demonym} {surface}"
+        if start != match.start():
+            name = " ".join(text[start:match.end()].split())  # the article's own "Philippine Navy"
+        else:
+            name = f"{DEMONYM_OF.get(code, COUNTRY_NAME[code])} {surface}"
         entity = cast.get(name, "government_body", code)
         entity.affiliation = COUNTRY_NAME[code]
         cast.country(code)
         entity.add(start, match.end(), text[start:match.end()])
-        if start != match.start():
+        if start != match.start() and not match.group("service"):
             entity.add(match.start(), match.end(), surface)
-        else:
+        elif start == match.start():
             entity.forms.append(surface) if surface not in entity.forms else None
             before = text[max(0, match.start() - 4):match.start()]
             if before.lower() == "the ":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import ENTRIES
 from .parties import Cast, Entity
 from .text import UPPER, Doc
 
@@ -58,13 +59,17 @@ _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 
 # "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
 _SPEAKER_FIRST = re.compile(
-    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})[ ](?:also[ ]|further[ ]|then[ ])?"
+    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})"
+    rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},"
+    rf"|,[ ](?:however|meanwhile|though|too|also|in[ ]turn|for[ ](?:his|her|their|its)[ ]part),)?"
+    rf"[ ](?:also[ ]|further[ ]|then[ ])?"
     rf"(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}}),?[ ](?P<that>that[ ])?(?P<content>\S.*)$",
     re.DOTALL,
 )
 # "CONTENT, X said (on Thursday)." and "CONTENT, said X."
 _SPEAKER_LAST = re.compile(
-    rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})[.!?]?$",
+    rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})"
+    rf"(?:[ ](?:after|during|at|following|before|on|in|while|when|ahead[ ]of)[ ][^,.;:!?\"]{{1,60}})?[.!?]?$",
     re.DOTALL,
 )
 _VERB_FIRST_LAST = re.compile(
@@ -133,7 +138,10 @@ def _mark_role(text: str, i: int, mark: str, para_start: int, para_end: int) -> 
     if mark in ("'", "\u2019"):
         if before.isalnum() and after.isalnum():
             return None  # India's, don't
-        if before in "sS" and not after.isalnum() and mark == "\u2019":
+        if before in "sS" and not after.isalnum():
+            following = text[after_i + 1] if after_i + 1 < para_end else ""
+            if after == " " and following.islower():
+                return None  # "the allies' plans": a plural possessive before its noun
             return "close?"  # countries' - a close only if a single quote is open
     if mark in _EXPLICIT_OPEN:
         return "open"
@@ -278,10 +286,12 @@ class Resolver:
         by_sentence: dict[int, list[Entity]] = {}
         for s, ent in candidates:
             by_sentence.setdefault(doc.sentence_index(s), []).append(ent)
-        for index in sorted(by_sentence, reverse=True):
-            for ent in by_sentence[index]:
-                if self._fits(ent, gender, role):
-                    return ent
+        # A pronoun prefers someone known to be of its gender over someone whose gender is unknown.
+        for strict in ((True, False) if gender else (False,)):
+            for index in sorted(by_sentence, reverse=True):
+                for ent in by_sentence[index]:
+                    if self._fits(ent, gender, role) and (not strict or ent.gender == gender):
+                        return ent
         return None
 
     @staticmethod
@@ -293,8 +303,7 @@ class Resolver:
             have = (ent.role or "").lower()
             if head.replace("-", " ") not in have.replace("-", " "):
                 return False
-            from .lexicon import ENTRIES  # demonyms name the affiliation, other modifiers the role
-            for mod in mods:
+            for mod in mods:  # demonyms name the affiliation, other modifiers the role
                 entry = ENTRIES.get(mod.capitalize()) or ENTRIES.get(mod.upper())
                 if entry is not None and entry.code:
                     if ent.code and ent.code != entry.code:
@@ -321,6 +330,8 @@ def _cue(verb: str | None, adv: str | None) -> str | None:
     if not verb:
         return None
     cue = " ".join(f"{verb}{adv or ''}".split())
+    cue = re.sub(r" (?:after|during|at) (?:the|a|their|his|her) .*$", "", cue)
+    cue = re.sub(r" (?:separately|also|later|earlier|today|yesterday)$", "", cue)
     # Times ("on Thursday") are not part of the attribution.
     cue = re.sub(r" (?:on|last|this|late|earlier|early) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                  r"Sunday|week|month|year|night|morning|evening|afternoon|day)\b", "", cue)
@@ -372,6 +383,10 @@ def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
     return _deduplicate(results)
 
 
+# A clause, not a speaker: "..., said the plan would also strengthen NATO's flank."
+_NOT_SPEAKER = re.compile(r"\b(?:would|will|was|were|is|are|has|had|have|could|should|can|wanted|did)\b")
+
+
 def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]) -> Found | None:
     sentence = text[s:e]
     if not sentence or sentence[0] in _ALL_MARKS:
@@ -400,6 +415,8 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
         if _words(text[c_start:c_end]) < 3:
             continue
         speaker_phrase = match.group("spk")
+        if pattern is not _SPEAKER_FIRST and (_words(speaker_phrase) > 9 or _NOT_SPEAKER.search(speaker_phrase)):
+            continue
         speaker = resolver.resolve(speaker_phrase, s + match.start("spk"))
         if speaker is None:
             continue
@@ -487,8 +504,11 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
     if speaker is None and cue is None:
         # A paragraph that is all quote goes on with the previous speaker.
         previous = results[-1] if results else None
-        if quote.open_at == p_start and previous is not None and previous.speaker is not None and \
-                doc.paragraph_index(previous.parts[-1][0]) >= quote.paragraph - 2:
+        previous_paragraph = doc.paragraph_index(previous.parts[-1][0]) if previous is not None else -9
+        if previous is not None and previous.speaker is not None and (
+                (quote.open_at == p_start and previous_paragraph >= quote.paragraph - 2)
+                or previous_paragraph == quote.paragraph):
+            # A paragraph that is all quote, or a second quote in the speaker's paragraph: the same speaker.
             speaker = previous.speaker
         elif _words(quote_text) < _MIN_UNATTRIBUTED_WORDS:
             return None  # a title or a scare quote

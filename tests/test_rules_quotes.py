@@ -1,0 +1,162 @@
+"""Quotes found by the rules backend: marks, attributions, speakers and kinds, one pattern per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.backends.rules import read_rules
+
+
+def quotes(text: str) -> list[tuple[str | None, str, str, str | None]]:
+    return [(q.speaker, q.text, q.kind.value, q.cue) for q in read_rules(text).quotes]
+
+
+@pytest.mark.parametrize(
+    "opening, closing",
+    [('"', '"'), ("\u201c", "\u201d"), ("'", "'"), ("\u00ab", "\u00bb"), ("''", "''"), ("\u2018", "\u2019")],
+)
+def test_every_kind_of_quotation_mark(opening, closing):
+    text = f"Defence Minister Anna Berg visited the base.\n\n{opening}We will double our drone fleet,{closing} Berg said."
+    assert quotes(text) == [("Anna Berg", "We will double our drone fleet,", "direct", "said")]
+
+
+def test_apostrophes_are_not_quotation_marks():
+    text = ("Norway's Defence Minister Per Dahl said the country's forces were ready.\n\n"
+            "'The allies' plans are sound,' Dahl told reporters.")
+    found = quotes(text)
+    assert ("Per Dahl", "The allies' plans are sound,", "direct", "told reporters") in found
+
+
+def test_said_x_and_x_told_reporters():
+    text = ("Admiral Lena Holm inspected the fleet.\n\n"
+            '"The Baltic is calmer than last year," said Holm.\n\n'
+            '"We keep watching," Holm told reporters.')
+    assert quotes(text) == [
+        ("Lena Holm", "The Baltic is calmer than last year,", "direct", "said"),
+        ("Lena Holm", "We keep watching,", "direct", "told reporters"),
+    ]
+
+
+def test_split_quote_is_one_quote_with_both_parts():
+    text = 'Defence Minister Omar Haddad spoke in Amman.\n\n"The border is secure," Haddad said, "and it will stay that way."'
+    assert quotes(text) == [
+        ("Omar Haddad", "The border is secure, and it will stay that way.", "direct", "said"),
+    ]
+
+
+def test_quote_continues_into_a_paragraph_that_opens_with_a_new_mark():
+    text = ('Foreign Minister Ines Costa arrived on Monday. "We came to listen.\n\n'
+            '"And we came to help," Costa said.')
+    [(speaker, words, kind, _)] = quotes(text)
+    assert speaker == "Ines Costa" and kind == "direct"
+    assert words.startswith("We came to listen.") and words.endswith("And we came to help,")
+
+
+def test_missing_opening_mark_starts_the_quote_at_the_paragraph():
+    text = 'Defence Secretary Tom Reed visited the yard.\n\nThe ships will be ready next year," Reed said.'
+    assert quotes(text) == [("Tom Reed", "The ships will be ready next year,", "direct", "said")]
+
+
+def test_colon_introduction_without_a_verb():
+    text = 'Defence Minister Karl Vogt was asked about the budget.\n\nVogt on the priorities: "Air defence first."'
+    assert quotes(text) == [("Karl Vogt", "Air defence first.", "direct", None)]
+
+
+def test_attribution_before_the_quote():
+    text = 'Prime Minister Rosa Lind stated, "Our partnership is stronger than ever."'
+    assert quotes(text) == [("Rosa Lind", "Our partnership is stronger than ever.", "direct", "stated")]
+
+
+def test_according_to_x_in_both_orders():
+    text = ("According to Defence Minister Ivo Kral, the tanks will arrive in May.\n\n"
+            "The order includes spare parts, according to Kral.")
+    assert quotes(text) == [
+        ("Ivo Kral", "the tanks will arrive in May", "indirect", "according to"),
+        ("Ivo Kral", "The order includes spare parts", "indirect", "according to"),
+    ]
+
+
+def test_said_in_a_statement_and_in_a_post_on_x():
+    text = ('Defence Minister Mia Ek said in a statement that the drills had ended.\n\n'
+            '"Well done to all crews," Ek said in a post on X.')
+    assert quotes(text) == [
+        ("Mia Ek", "the drills had ended", "indirect", "said in a statement"),
+        ("Mia Ek", "Well done to all crews,", "direct", "said in a post on X"),
+    ]
+
+
+def test_added_and_stressed_that():
+    text = ("Defence Minister Jan Novak met his counterpart.\n\n"
+            "Novak added that the talks would continue in June.\n\n"
+            "Novak stressed that no troops would be sent.")
+    assert [(s, w, k) for s, w, k, _ in quotes(text)] == [
+        ("Jan Novak", "the talks would continue in June", "indirect"),
+        ("Jan Novak", "no troops would be sent", "indirect"),
+    ]
+
+
+def test_unmarked_first_person_statement_is_direct_third_person_is_indirect():
+    text = ("Defence Minister Eva Moro opened the summit.\n\n"
+            "We must spend more on air defence, Moro said.\n\n"
+            "The country will spend more on air defence, Moro said.")
+    assert [(w, k) for _, w, k, _ in quotes(text)] == [
+        ("We must spend more on air defence", "direct"),
+        ("The country will spend more on air defence", "indirect"),
+    ]
+
+
+def test_reported_speech_with_a_quoted_fragment_is_mixed():
+    text = 'Defence Minister Ali Demir said the deal would bring "a new era of cooperation".'
+    [(speaker, words, kind, cue)] = quotes(text)
+    assert (speaker, kind, cue) == ("Ali Demir", "mixed", "said")
+    assert words == 'the deal would bring "a new era of cooperation'
+
+
+def test_pronoun_resolves_to_the_nearest_person_of_that_gender_paragraphs_back():
+    text = ("Foreign Minister Ms Sara Quint met Defence Minister Paul Rios in Lima.\n\n"
+            "Rios said the navy would join the exercise.\n\n"
+            "The exercise will start in July.\n\n"
+            "Observers from three countries will attend.\n\n"
+            '"We welcome every partner," she said.')
+    assert quotes(text)[-1][:3] == ("Sara Quint", "We welcome every partner,", "direct")
+
+
+def test_role_noun_resolves_to_the_person_with_that_role():
+    text = ("Army chief General Hugo Ferri and Foreign Minister Clara Voss met on Monday.\n\n"
+            '"The border will stay open," the foreign minister said.')
+    assert quotes(text) == [("Clara Voss", "The border will stay open,", "direct", "said")]
+
+
+def test_unattributed_paragraph_continues_the_previous_speaker():
+    text = ('"We are ready," Defence Minister Nina Roth said.\n\n'
+            '"Our soldiers have trained for this moment for many months."')
+    assert [s for s, *_ in quotes(text)] == ["Nina Roth", "Nina Roth"]
+
+
+def test_scare_quotes_are_not_quotes():
+    text = 'The ministry called the plan a "game changer" for the region.'
+    assert quotes(text) == []
+
+
+def test_quote_text_is_an_exact_substring():
+    text = ('Defence Minister Lea Kim said: "Cooperation is vital."\n\n'
+            'Kim, who leads the delegation, said the visit was a success.')
+    for _, words, _, _ in quotes(text):
+        assert words in text
+
+
+def test_second_quote_in_the_speakers_paragraph_keeps_the_speaker():
+    text = 'Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," Olin said. "Every day counts."'
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("Mark Olin", "We need to move faster,"), ("Mark Olin", "Every day counts."),
+    ]
+
+
+def test_discourse_adverb_between_speaker_and_verb():
+    text = "Hungary's Foreign Minister Peter Sala, however, said his country would not send weapons."
+    assert quotes(text) == [("Peter Sala", "his country would not send weapons", "indirect", "said")]
+
+
+def test_trailing_circumstance_after_the_attribution():
+    text = "The allies agreed to buy more air defence systems, Mark Olin told reporters after a meeting of ministers."
+    assert quotes(text)[0][1:] == ("The allies agreed to buy more air defence systems", "indirect", "told reporters")
