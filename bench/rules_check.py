@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from extractor.backends.rules import read_rules  # noqa: E402
 from extractor.core.article import load_article  # noqa: E402
 from extractor.core.grounding import Grounder  # noqa: E402
-from extractor.core.pipeline import ModelAnswer, build_record  # noqa: E402
+from extractor.backends.base import Candidates
+from extractor.core.pipeline import ArticleCheck, assemble  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 
@@ -58,8 +59,7 @@ def check(gold_path: Path, articles: Path, totals: dict[str, list[int]]) -> None
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     article = load_article(articles / f"{gold['article']}.txt")
     text = article.text
-    record = build_record(article, ModelAnswer(response=read_rules(text), backend="rules", model="rules",
-                                               mode="rules", attempts=0), Grounder(text))
+    record = assemble(article, Candidates(response=read_rules(text), backend="rules", model="rules", prompt_version="rules", attempts=0), ArticleCheck(text))
     lines: list[str] = []
     names = {p.id: p for p in record.parties}
     predicted_forms = {p.id: {norm(p.name), *map(norm, p.aliases)} for p in record.parties}

@@ -5,7 +5,7 @@
 Per fixture article and overall (all articles in turn), CPU time by
 time.process_time on one core, in-process:
   read_rules   extractor.backends.rules.read_rules(article.text)
-  +pipeline    read_rules, then build_record (grounding, normalization, the ArticleRecord)
+  +pipeline    read_rules, then assemble (grounding, normalization, the ArticleRecord)
 The goal (issue 12) is at least 200 articles per CPU-second for 2,000-3,000 characters.
 """
 
@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from extractor.backends.rules import RULES_VERSION, read_rules  # noqa: E402
 from extractor.core.article import load_article  # noqa: E402
 from extractor.core.grounding import Grounder  # noqa: E402
-from extractor.core.pipeline import ModelAnswer, build_record  # noqa: E402
+from extractor.backends.base import Candidates
+from extractor.core.pipeline import ArticleCheck, assemble  # noqa: E402
 
 ARTICLES = ROOT / "fixtures" / "articles"
 
@@ -33,8 +34,8 @@ def rules_only(article) -> None:
 
 
 def with_pipeline(article) -> None:
-    answer = ModelAnswer(response=read_rules(article.text), backend="rules", model="rules", mode="rules", attempts=0)
-    build_record(article, answer, Grounder(article.text))
+    answer = Candidates(response=read_rules(article.text), backend="rules", model="rules", prompt_version="rules", attempts=0)
+    assemble(article, answer, ArticleCheck(article.text))
 
 
 def rate(fn, articles, repeat: int) -> float:

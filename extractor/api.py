@@ -24,6 +24,7 @@ from .backends.base import Backend
 from .backends.llm import prompt
 from .backends.llm.openai import BLOCKING_ALLOWED, OpenAIBackend
 from .backends.llm.retry import RetryPolicy
+from .backends.rules.backend import RulesBackend
 from .batch.gate import Gate
 from .config import Settings
 from .core import pipeline
@@ -134,6 +135,7 @@ class Extractor:
     def __init__(
         self,
         *,
+        backend: str | None = None,
         model: str | None = None,
         mode: str | None = None,
         settings: Settings | None = None,
@@ -147,13 +149,23 @@ class Extractor:
         max_connections: int = 256,
     ):
         if settings is None:
-            settings = Settings.from_env(model=model, mode=mode)
-        elif model or mode:
-            settings = Settings.model_validate({**settings.model_dump(), "model": model or settings.model,
-                                                "mode": mode or settings.mode})
+            settings = Settings.from_env(backend=backend, model=model, mode=mode)
+        elif backend or model or mode:
+            settings = Settings.model_validate({**settings.model_dump(), "backend": backend or settings.backend,
+                                                "model": model or settings.model, "mode": mode or settings.mode})
+        if settings.backend == "auto":
+            endpoint = settings.has_endpoint() or client is not None or replay is not None
+            settings = settings.model_copy(update={"backend": "llm" if endpoint else "rules"})
+        self.settings = settings
+        self._layers: list[Layer] = []
+        if settings.backend == "rules":
+            if replay is not None or record is not None or client is not None:
+                raise ConfigurationError("the rules backend makes no model calls: drop client/--replay/--record, "
+                                         "or use backend='llm'")
+            self.backend: Backend = RulesBackend()
+            return
         if client is not None and not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
             raise ConfigurationError(f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}")
-        self._layers: list[Layer] = []
         if cache_dir is not None:
             self._layers.append(ResponseCache(Path(cache_dir)))
         if replay is not None:
@@ -166,7 +178,7 @@ class Extractor:
         if live and client is None:
             settings = settings.require_credentials()  # fail before any work, not on the first article
         self.settings = settings
-        self.backend: Backend = OpenAIBackend(
+        self.backend = OpenAIBackend(
             settings, client=client, layers=self._layers, live=live, retry=retry, gate=gate, http=http,
             max_connections=max_connections,
         )
@@ -228,6 +240,7 @@ class Extractor:
 def extract(
     article: ArticleInput,
     *,
+    backend: str | None = None,
     model: str | None = None,
     client: openai.OpenAI | None = None,
     mode: str | None = None,
@@ -241,21 +254,24 @@ def extract(
     """Extract one grounded, validated `ArticleRecord` from an article.
 
     `article` is an `Article` from `load_article`, a path, or the article text.
-    `model` and `mode` default to EXTRACTOR_MODEL and EXTRACTOR_MODE; the client
-    to one built from OPENAI_API_KEY and OPENAI_BASE_URL. `replay` answers
-    from a directory of recorded responses instead of the network. For many
-    articles, make one `Extractor` and reuse it.
+    `backend` is "llm" (the default; EXTRACTOR_BACKEND), "rules" (offline, no
+    key) or "auto". `model` and `mode` default to EXTRACTOR_MODEL and
+    EXTRACTOR_MODE; the client to one built from OPENAI_API_KEY and
+    OPENAI_BASE_URL. `replay` answers from a directory of recorded responses
+    instead of the network. For many articles, make one `Extractor` and reuse it.
     """
     if client is not None and not isinstance(client, openai.OpenAI):
         raise ConfigurationError("extract() takes an openai.OpenAI client; use aextract() for AsyncOpenAI")
     loaded = _as_article(article, id=id, source=source, published=published)
-    with Extractor(model=model, mode=mode, settings=settings, client=client, replay=replay, retry=retry) as extractor:
+    with Extractor(backend=backend, model=model, mode=mode, settings=settings, client=client, replay=replay,
+                   retry=retry) as extractor:
         return extractor.extract(loaded)
 
 
 async def aextract(
     article: ArticleInput,
     *,
+    backend: str | None = None,
     model: str | None = None,
     client: openai.AsyncOpenAI | None = None,
     mode: str | None = None,
@@ -270,6 +286,6 @@ async def aextract(
     if client is not None and not isinstance(client, openai.AsyncOpenAI):
         raise ConfigurationError("aextract() takes an openai.AsyncOpenAI client; use extract() for OpenAI")
     loaded = _as_article(article, id=id, source=source, published=published)
-    async with Extractor(model=model, mode=mode, settings=settings, client=client, replay=replay,
+    async with Extractor(backend=backend, model=model, mode=mode, settings=settings, client=client, replay=replay,
                          retry=retry) as extractor:
         return await extractor.aextract(loaded)

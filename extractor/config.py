@@ -26,6 +26,7 @@ LOCAL_SERVER_KEY = "not-needed-for-local-servers"
 
 # Environment variable -> Settings field.
 _ENV = {
+    "EXTRACTOR_BACKEND": "backend",
     "EXTRACTOR_MODEL": "model",
     "EXTRACTOR_MODE": "mode",
     "OPENAI_BASE_URL": "base_url",
@@ -50,6 +51,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    backend: Literal["llm", "rules", "auto"] = Field(
+        "llm", description="llm (an OpenAI-compatible model), rules (offline), or auto: llm when an endpoint "
+                           "is configured, else rules.")
     model: str = Field(DEFAULT_MODEL, min_length=1, description="Model name.")
     mode: str = Field("tools", description="instructor mode: tools, json_schema, json or md_json.")
     base_url: str | None = Field(None, description="Any OpenAI-compatible server; None for OpenAI.")
@@ -99,8 +103,12 @@ class Settings(BaseModel):
             return self.model_copy(update={"api_key": SecretStr(LOCAL_SERVER_KEY)})
         raise ConfigurationError(
             "no API key: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server, "
-            "or answer from recordings with --replay DIR."
+            "or answer from recordings with --replay DIR; or read offline with the rules backend "
+            "(backend='rules', --backend rules)."
         )
+
+    def has_endpoint(self) -> bool:
+        return bool(self.api_key or self.base_url)
 
     def public(self) -> dict[str, object]:
         """What may be written to run.json and logs: no key, no password in the URL."""

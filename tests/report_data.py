@@ -10,6 +10,8 @@ from pathlib import Path
 from extractor import extract, load_article
 from extractor.schemas import Agreement, Article, ArticleRecord, Party, Provenance, Quote, Span, Topic
 
+from conftest import fixture_names
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "fixtures" / "articles"
 
@@ -23,7 +25,7 @@ HOSTILE_TEXT = (
 
 def fixture_records() -> list[ArticleRecord]:
     """One record per fixture article, extracted from its recorded model answers."""
-    return [extract(path, replay=ARTICLES) for path in sorted(ARTICLES.glob("*.txt"))]
+    return [extract(ARTICLES / f"{name}.txt", replay=ARTICLES) for name in fixture_names()]
 
 
 def write_jsonl(path: Path, records: list[ArticleRecord | str]) -> Path:

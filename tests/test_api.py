@@ -45,3 +45,23 @@ def test_sync_extract_from_many_threads():
         for thread in threads:
             thread.join(60)
     assert sorted(results) == fixture_names() and all(_same(r, n) for n, r in results.items())
+
+
+def test_the_rules_backend_needs_no_key_and_is_deterministic():
+    first = extractor.extract(ARTICLES / "seed_003_eu_india.txt", backend="rules")
+    again = asyncio.run(extractor.aextract(ARTICLES / "seed_003_eu_india.txt", backend="rules"))
+    assert first.provenance.backend == "rules" and first.provenance.attempts == 0 and first.quotes
+    assert first.model_dump(exclude={"provenance"}) == again.model_dump(exclude={"provenance"})
+
+
+def test_without_an_endpoint_the_library_names_both_ways_out():
+    import pytest
+
+    with pytest.raises(extractor.ConfigurationError, match=r"OPENAI_API_KEY.*backend='rules'"):
+        extractor.extract(ARTICLES / "seed_003_eu_india.txt")
+
+
+def test_auto_picks_rules_without_an_endpoint_and_the_model_with_one(monkeypatch):
+    assert Extractor(backend="auto").backend.name == "rules"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert Extractor(backend="auto").backend.name == "openai"

@@ -11,7 +11,8 @@ import pytest
 from extractor.backends.rules import RULES_VERSION, read_rules
 from extractor.core.article import load_article
 from extractor.core.grounding import Grounder
-from extractor.core.pipeline import ModelAnswer, build_record
+from extractor.backends.base import Candidates
+from extractor.core.pipeline import ArticleCheck, assemble
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = sorted((ROOT / "fixtures" / "articles").glob("*.txt"))
@@ -19,8 +20,8 @@ GOLD = sorted((ROOT / "fixtures" / "gold").glob("rules_*.gold.json"))
 
 
 def record_of(article):
-    answer = ModelAnswer(response=read_rules(article.text), backend="rules", model="rules", mode="rules", attempts=0)
-    return build_record(article, answer, Grounder(article.text))
+    answer = Candidates(response=read_rules(article.text), backend="rules", model="rules", prompt_version="rules", attempts=0)
+    return assemble(article, answer, ArticleCheck(article.text))
 
 
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.stem)

@@ -6,6 +6,7 @@ or configuration errors, reported before any work starts.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -31,9 +32,27 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+BACKEND_HELP = ("llm (an OpenAI-compatible model), rules (offline, no key) or auto: llm when OPENAI_API_KEY, "
+                "OPENAI_BASE_URL or --replay is given, else rules [env EXTRACTOR_BACKEND, default auto].")
+
+
+def _settings(backend: str | None, model: str | None, mode: str | None, replay: Path | None):
+    """The run's settings; the CLI's default backend is auto, announced when it falls back to rules."""
+    from ..config import Settings
+
+    settings = Settings.from_env(backend=backend or os.environ.get("EXTRACTOR_BACKEND") or "auto", model=model,
+                                 mode=mode)
+    if settings.backend == "auto" and not (settings.has_endpoint() or replay):
+        typer.echo("note: no OPENAI_API_KEY or OPENAI_BASE_URL set; using the offline rules backend "
+                   "(--backend llm to require a model)", err=True)
+        settings = settings.model_copy(update={"backend": "rules"})
+    return settings
+
+
 @app.command()
 def extract(
     file: Path = typer.Argument(..., help="Article file (UTF-8 text, optional ' date YYYY-MM-DD ' header)."),
+    backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
     model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
     replay: Optional[Path] = typer.Option(None, help="Answer from recorded fixtures in this directory; no network."),
@@ -43,7 +62,7 @@ def extract(
     from ..api import extract as run_extract
 
     try:
-        record = run_extract(file, model=model, mode=mode, replay=replay)
+        record = run_extract(file, settings=_settings(backend, model, mode, replay), replay=replay)
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_USAGE)
     except ExtractorError as exc:
@@ -73,6 +92,7 @@ def batch(
     progress: str = typer.Option("auto", help="auto, bar (live), lines (a status line every 5 s) or none."),
     http: str = typer.Option("aiohttp", help="HTTP client under the openai SDK: aiohttp or httpx."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write OUT/report.html, a self-contained review page."),
+    backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
     model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
 ) -> None:
@@ -83,7 +103,7 @@ def batch(
     """
     from ..batch.dryrun import dry_run as run_dry
     from ..batch.runner import exit_code, run_batch
-    from ..config import BatchOptions, Settings
+    from ..config import BatchOptions
 
     try:
         options = BatchOptions.parse(
@@ -96,7 +116,7 @@ def batch(
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise ConfigurationError("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
-        settings = Settings.from_env(model=model, mode=mode)
+        settings = _settings(backend, model, mode, replay)
         if dry_run:
             _print_dry_run(run_dry(options, settings))
             return

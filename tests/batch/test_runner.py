@@ -284,7 +284,7 @@ def test_configuration_errors_exit_2_before_any_work(tmp_path):
     make_articles(tmp_path / "in", 1)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EXTRACTOR_"))}
     for args, words in (
-        ([str(tmp_path / "in"), "-o", str(tmp_path / "out")], "OPENAI_API_KEY"),
+        ([str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--backend", "llm"], "OPENAI_API_KEY"),
         ([str(tmp_path / "nope"), "-o", str(tmp_path / "out"), "--replay", str(ARTICLES)], "not a directory"),
         ([str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--tables", "xlsx"], "--tables"),
         ([str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--price", "cheap", "--replay", str(ARTICLES)], "--price"),

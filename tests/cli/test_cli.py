@@ -21,9 +21,17 @@ def test_extract_replay_prints_the_record():
     assert record["article"]["dateline"] == "NEW DELHI" and record["provenance"]["backend"] == "replay"
 
 
-def test_missing_key_exits_2_with_advice():
+def test_llm_backend_without_a_key_exits_2_naming_both_ways_out():
+    result = run("extract", str(ARTICLES / "seed_003_eu_india.txt"), "--backend", "llm")
+    assert result.returncode == 2 and "OPENAI_API_KEY" in result.stderr and "--backend rules" in result.stderr
+
+
+def test_without_a_key_the_default_reads_offline_with_a_notice():
     result = run("extract", str(ARTICLES / "seed_003_eu_india.txt"))
-    assert result.returncode == 2 and "OPENAI_API_KEY" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "offline rules backend" in result.stderr
+    record = json.loads(result.stdout)
+    assert record["provenance"]["backend"] == "rules" and record["quotes"]
 
 
 def test_schema_command_prints_the_record_schema():
