@@ -19,6 +19,7 @@ from extractor.schemas import (
 
 from .api import Extractor, aextract, extract
 from .errors import (
+    AccountError,
     ArticleLoadError,
     ConfigurationError,
     ContentFilterError,
@@ -34,5 +35,5 @@ __all__ = [
     "extract", "aextract", "Extractor", "load_article",
     "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
     "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError", "ExtractionError",
-    "RefusalError", "ContentFilterError",
+    "RefusalError", "ContentFilterError", "AccountError",
 ]

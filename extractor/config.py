@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from .errors import ConfigurationError
 
-DEFAULT_MODEL = "gpt-4o-mini"
+# Current and inexpensive; sent with the lowest reasoning effort (profiles.py), since reasoning tokens are billed.
+DEFAULT_MODEL = "gpt-5-mini"
 MODES = ("tools", "json_schema", "json", "md_json")
 # Local servers ignore the key, but the openai client insists on one.
 LOCAL_SERVER_KEY = "not-needed-for-local-servers"
@@ -33,6 +34,7 @@ _ENV = {
     "OPENAI_API_KEY": "api_key",
     "EXTRACTOR_TIMEOUT": "timeout",
     "EXTRACTOR_MAX_TOKENS": "max_tokens",
+    "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
 }
 
 
@@ -58,10 +60,12 @@ class Settings(BaseModel):
     mode: str = Field("tools", description="instructor mode: tools, json_schema, json or md_json.")
     base_url: str | None = Field(None, description="Any OpenAI-compatible server; None for OpenAI.")
     api_key: SecretStr | None = Field(None, repr=False, description="Sent only in the Authorization header.")
-    temperature: float | None = Field(0.0, ge=0, le=2)
+    temperature: float | None = Field(0.0, ge=0, le=2, description="Sent only to models that accept it.")
     max_reasks: int = Field(2, ge=0, le=10, description="Re-asks after an answer fails validation.")
-    timeout: float = Field(60.0, gt=0, description="Seconds per request.")
-    max_tokens: int = Field(4096, ge=1, description="Completion token cap.")
+    timeout: float | None = Field(None, gt=0, description="Seconds per request; default by model family.")
+    max_tokens: int | None = Field(None, ge=1, description="Completion token cap; default by model family.")
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        None, description="For reasoning models; default the lowest the model accepts.")
 
     @field_validator("mode")
     @classmethod

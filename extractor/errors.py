@@ -25,6 +25,13 @@ class ProviderError(ExtractorError):
         self.attempts = attempts
 
 
+class AccountError(ProviderError):
+    """The account, key or model cannot be used (quota, revoked key, no access, unknown model).
+
+    Every later article would fail the same way, so a batch stops at once; fix it and re-run to resume.
+    """
+
+
 class ReplayMissError(ProviderError):
     """Replay mode found no recorded response for a request."""
 

@@ -17,7 +17,8 @@ MODES = ["tools", "json_schema"]
 
 
 def run(fault: str, mode: str, article=EU):
-    return extractor.extract(article, replay=FAULTS / fault, mode=mode)
+    # gpt-4o-mini: the fixtures were written for its 4,096-token default cap.
+    return extractor.extract(article, replay=FAULTS / fault, mode=mode, model="gpt-4o-mini")
 
 
 def warnings(record) -> str:

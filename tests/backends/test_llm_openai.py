@@ -42,7 +42,9 @@ def test_every_mode_gives_the_expected_record(mode, sleeps):
         assert first["response_format"]["type"] == "json_schema" and "tools" not in first
     else:
         assert "tools" not in first
-    assert first["temperature"] == 0
+    # The default model is a reasoning model: no temperature, max_completion_tokens, the lowest effort.
+    assert "temperature" not in first and "max_tokens" not in first
+    assert first["max_completion_tokens"] == 8192 and first["reasoning_effort"] == "minimal"
 
 
 def test_reask_drops_the_fabricated_quote(sleeps):
@@ -128,7 +130,8 @@ def test_answer_cut_off_at_the_cap_keeps_its_complete_items(sleeps):
     cut = json.dumps(clean())
     cut = cut[: cut.index('"agreements"') + 60]  # cut inside the first agreement
     endpoint = Endpoint([raw_answer(cut, usage=(900, 4000), finish="length")])
-    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
+    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy(),
+                          model="gpt-4o-mini")
     assert len(endpoint.requests) == 1  # cut at the cap: asking again would be cut again
     assert len(record.quotes) == 2 and record.agreements == []  # the agreement being written is not kept
     assert any("cut off by the token cap after 4000 completion tokens (max_tokens=4096)" in w
@@ -137,7 +140,8 @@ def test_answer_cut_off_at_the_cap_keeps_its_complete_items(sleeps):
 
 def test_answer_cut_off_well_below_the_cap_is_asked_once_more(sleeps):
     endpoint = Endpoint([raw_answer(json.dumps(clean())[:300], usage=(900, 80), finish="length"), answer(clean())])
-    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
+    record = extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy(),
+                          model="gpt-4o-mini")
     assert len(endpoint.requests) == 2 and len(record.agreements) == 2
     assert record.provenance.attempts == 2
 
@@ -146,7 +150,8 @@ def test_answer_cut_off_before_any_item_says_what_happened(sleeps):
     endpoint = Endpoint([raw_answer('{"summary": "Japan', usage=(900, 4096), finish="length")])
     with pytest.raises(ExtractionError, match=r"cut off after 4096 completion tokens \(max_tokens=4096\).*"
                                               "EXTRACTOR_MAX_TOKENS"):
-        extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy())
+        extractor.extract(ARTICLE, client=sync_client(endpoint), retry=sleeps.policy(),
+                          model="gpt-4o-mini")
 
 
 def test_async_extract(sleeps):

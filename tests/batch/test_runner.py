@@ -158,7 +158,7 @@ def test_outputs_summary_and_tables(tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["ok"] == 6 and run["status"] == "completed"
     assert run["tokens"]["prompt"] > 0 and run["cost_usd"]["estimated"] > 0
-    assert run["settings"]["model"] == "gpt-4o-mini" and "api_key" not in json.dumps(run)
+    assert run["settings"]["model"] == "gpt-5-mini" and "api_key" not in json.dumps(run)
     header = (out / "quotes.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("article_id,published,speaker,text")
     assert "Ursula von der Leyen" in (out / "quotes.csv").read_text(encoding="utf-8")

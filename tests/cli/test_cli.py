@@ -37,3 +37,9 @@ def test_without_a_key_the_default_reads_offline_with_a_notice():
 def test_schema_command_prints_the_record_schema():
     result = run("schema")
     assert result.returncode == 0 and json.loads(result.stdout)["title"] == "ArticleRecord"
+
+
+def test_help_works_for_every_command():
+    for command in ([], ["extract"], ["batch"], ["show"], ["schema"], ["eval"], ["report"]):
+        result = run(*command, "--help")
+        assert result.returncode == 0 and "Usage" in result.stdout, (command, result.stderr)

@@ -38,6 +38,7 @@ from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
 from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
 from ..base import Candidates, Task
 from . import prompt
+from .profiles import Adaptations, profile_for
 from .retry import RetryPolicy, describe_failure, is_transient, retry_after_seconds
 from .wire import answer_json
 
@@ -54,6 +55,9 @@ _MODES = {
     "md_json": instructor.Mode.MD_JSON,
 }
 _RESPONSE_MODEL = _compat.instructor_response_model(ExtractionResponse)
+# Completion tokens allowed when the settings give no cap; doubled for reasoning models, whose
+# reasoning tokens count against the same cap.
+DEFAULT_MAX_TOKENS = 4096
 _compat.memoize_async_validator_scan()
 
 
@@ -66,6 +70,7 @@ class _Calls:
     cache_hits: int = 0
     usage: Usage = field(default_factory=Usage)
     notes: list[str] = field(default_factory=list)  # what happened, for the record's warnings
+    timeouts: int = 0
 
     def saw(self, raw: Any) -> Any:
         if raw.headers.get(CACHE_HEADER) == "hit":
@@ -99,6 +104,11 @@ class OpenAIBackend:
     ):
         self.settings = settings
         self.model = settings.model
+        self.profile = profile_for(settings.model)
+        self.max_tokens = settings.max_tokens or (DEFAULT_MAX_TOKENS * (2 if self.profile.reasoning else 1))
+        self.timeout = settings.timeout or self.profile.timeout
+        self.adaptations = Adaptations()  # learnt from the server's 400s, for this extractor's lifetime
+        self.timeouts = 0  # requests that timed out: a timed-out generation may still be billed
         self.name = "openai" if live else "replay"
         self.retry = retry or RetryPolicy()
         self.gate = gate
@@ -134,15 +144,29 @@ class OpenAIBackend:
                 inner = (_compat.aiohttp_transport(limits) if self._http == "aiohttp" else None) \
                     or httpx2.AsyncHTTPTransport(limits=limits)
             http_client = httpx2.AsyncClient(transport=LayeredTransport(self._layers, ainner=inner),
-                                             timeout=settings.timeout)
+                                             timeout=self.timeout)
             client = self._clients[loop] = openai.AsyncOpenAI(
                 api_key=settings.key() or "replay", base_url=settings.base_url, max_retries=0,
-                timeout=settings.timeout, http_client=http_client,
+                timeout=self.timeout, http_client=http_client,
             )
         return client
 
     async def _post(self, kwargs: dict[str, Any]) -> Any:
-        """One HTTP attempt; the raw response, so headers and usage can be read."""
+        """One HTTP attempt, shaped by what the server has said it accepts; the raw response.
+
+        A 400 naming a parameter or value the server refuses teaches the run's
+        `Adaptations` once, and the request is sent again at once reshaped.
+        """
+        for _ in range(4):
+            shaped = self.adaptations.apply(kwargs)
+            try:
+                return await self._send(shaped)
+            except openai.BadRequestError as exc:
+                if not self.adaptations.learn(exc.body, exc.message, shaped):
+                    raise
+        return await self._send(self.adaptations.apply(kwargs))
+
+    async def _send(self, kwargs: dict[str, Any]) -> Any:
         kwargs = _compat.send_as_extra_body(kwargs)
         client = self._callers_client
         if isinstance(client, openai.OpenAI):
@@ -187,26 +211,39 @@ class OpenAIBackend:
         log.info("transient failure (%s); retrying in %.2fs", type(exc).__name__, wait)
         return wait
 
-    def _stop(self, state: RetryCallState) -> bool:
-        """Bounded in time always; in attempts too, where 429s (pacing, not failure) count a quarter."""
-        if state.seconds_since_start is not None and state.seconds_since_start >= self.retry.max_seconds:
-            return True
-        exc = state.outcome.exception() if state.outcome else None
-        rate_limited = isinstance(exc, openai.RateLimitError) and self.gate is not None
-        budget = self.retry.max_attempts * (4 if rate_limited else 1)
-        return state.attempt_number >= budget
+    def _stop_for(self, calls: _Calls) -> Any:
+        def stop(state: RetryCallState) -> bool:
+            """Bounded in time always; in attempts too, where 429s (pacing, not failure) count a quarter;
+            and at most `timeout_retries` retries after a timeout, since a timed-out generation is billed."""
+            # Long enough for the allowed retry after a timeout, however long the model's timeout is.
+            limit = max(self.retry.max_seconds, self.timeout * (self.retry.timeout_retries + 1) + 60)
+            if state.seconds_since_start is not None and state.seconds_since_start >= limit:
+                return True
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, openai.APITimeoutError) and calls.timeouts > self.retry.timeout_retries:
+                return True
+            rate_limited = isinstance(exc, openai.RateLimitError) and self.gate is not None
+            budget = self.retry.max_attempts * (4 if rate_limited else 1)
+            return state.attempt_number >= budget
+
+        return stop
 
     # -- one task ------------------------------------------------------------------------------
     def _request(self, text: str) -> dict[str, Any]:
+        """The request, with the parameters the model family accepts (profiles.py)."""
+        profile, settings = self.profile, self.settings
         request: dict[str, Any] = {
-            "model": self.settings.model,
+            "model": settings.model,
             "messages": prompt.messages(text),
             "response_model": _RESPONSE_MODEL,
-            "max_retries": self.settings.max_reasks,
-            "max_tokens": self.settings.max_tokens,
+            "max_retries": settings.max_reasks,
+            profile.token_parameter: self.max_tokens,
         }
-        if self.settings.temperature is not None:
-            request["temperature"] = self.settings.temperature
+        if profile.temperature and settings.temperature is not None:
+            request["temperature"] = settings.temperature
+        effort = settings.reasoning_effort or profile.default_effort()
+        if effort:
+            request["reasoning_effort"] = effort
         return request
 
     async def read(self, task: Task) -> Candidates:
@@ -239,12 +276,21 @@ class OpenAIBackend:
                 **(kwargs.get("extra_headers") or {}), ARTICLE_HEADER: task.sha256, ASK_HEADER: str(calls.asks),
             }
             async for attempt in AsyncRetrying(
-                sleep=self.retry.asleep, stop=self._stop, wait=self._wait,
+                sleep=self.retry.asleep, stop=self._stop_for(calls), wait=self._wait,
                 retry=retry_if_exception(is_transient), reraise=True,
             ):
                 with attempt:
                     calls.attempts += 1
-                    completion = calls.saw(await self._gated_post(kwargs))
+                    started = time.monotonic()
+                    try:
+                        completion = calls.saw(await self._gated_post(kwargs))
+                    except openai.APITimeoutError:
+                        # A dropped connection surfaces as a timeout too; only a request that ran the
+                        # full timeout was a generation the provider may bill.
+                        if time.monotonic() - started >= 0.8 * self.timeout:
+                            calls.timeouts += 1
+                            self.timeouts += 1
+                        raise
             return inspect_answer(completion, tools=self.settings.mode == "tools", notes=calls.notes)
 
         return create
@@ -294,7 +340,7 @@ class OpenAIBackend:
         completion = exc.last_completion
         usage = getattr(completion, "usage", None)
         used = getattr(usage, "completion_tokens", None)
-        cap = self.settings.max_tokens
+        cap = self.max_tokens
         # Cut well below the cap we asked for: a server-side limit or a flaky proxy, worth one more ask.
         early = used is not None and used < cap * EARLY_CUT_SHARE
         try:
