@@ -64,6 +64,6 @@ class Totals:
         c = self.counts
         return Snapshot(
             ok=c["ok"], failed=c["failed"], skipped=c["skipped"], cached=c["cached"], duplicates=c["duplicates"],
-            not_started=c["budget"], prompt_tokens=self.prompt_tokens, cached_prompt_tokens=self.cached_prompt_tokens,
+            not_started=c["budget"] + c["stopped"], prompt_tokens=self.prompt_tokens, cached_prompt_tokens=self.cached_prompt_tokens,
             completion_tokens=self.completion_tokens, cost=self.cost,
         )

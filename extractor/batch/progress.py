@@ -22,7 +22,7 @@ class Snapshot:
     skipped: int = 0
     cached: int = 0
     duplicates: int = 0
-    not_started: int = 0
+    not_started: int = 0  # budget or account stop
     prompt_tokens: int = 0
     cached_prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -20,7 +20,7 @@ from ..backends.llm.retry import RetryPolicy
 from ..config import BatchOptions, Settings
 from ..core import pipeline
 from ..core.article import load_article
-from ..errors import ArticleLoadError, ConfigurationError, ExtractorError
+from ..errors import AccountError, ArticleLoadError, ConfigurationError, ExtractorError
 from ..report import write_report
 from ..schemas import SCHEMA_VERSION
 from .budget import Totals, price_for
@@ -53,6 +53,8 @@ class BatchRun:
         self.settings = self.extractor.settings
         self._seen_sha: dict[str, str] = {}
         self._budget_hit = False
+        # Set by the first AccountError: every later article would fail the same way, so none is started.
+        self.stopped_by: AccountError | None = None
         self.discovered = 0
         self.repaired_bytes = 0
 
@@ -89,6 +91,10 @@ class BatchRun:
         if not self.options.force and store.is_done(article_id, key):
             self.totals.counts["skipped"] += 1
             return
+        if self.stopped_by is not None:
+            self._fail(failures, article_id, path, (
+                f"not started: the run stopped because {self.stopped_by}"), kind="NotStarted", counted_as="stopped")
+            return
         if self._budget_hit or self.totals.over_budget(self.options.max_cost, self.gate.in_flight):
             self._budget_hit = True
             self._fail(failures, article_id, path, (
@@ -98,6 +104,10 @@ class BatchRun:
             return
         try:
             record = await pipeline.run(article, backend)
+        except AccountError as exc:
+            self.stopped_by = self.stopped_by or exc
+            self._fail(failures, article_id, path, exc, attempts=exc.attempts, seconds=time.monotonic() - started)
+            return
         except ExtractorError as exc:
             attempts = getattr(exc, "attempts", 0)
             self._fail(failures, article_id, path, exc, attempts=attempts, seconds=time.monotonic() - started)
@@ -149,7 +159,8 @@ class BatchRun:
         workers = [asyncio.create_task(worker()) for _ in range(worker_count)]
         try:
             await asyncio.gather(*workers)
-            self.status = "budget_stopped" if self._budget_hit else "completed"
+            self.status = ("account_stopped" if self.stopped_by else "budget_stopped" if self._budget_hit
+                           else "completed")
         except asyncio.CancelledError:
             self.status = "interrupted"
             for task in workers:
@@ -169,6 +180,7 @@ class BatchRun:
         return self.summary()
 
     def summary(self) -> dict[str, Any]:
+        backend = self.extractor.backend
         wall = time.monotonic() - self.started
         counts = self.totals.counts
         lat = sorted(self.totals.latencies)
@@ -180,13 +192,18 @@ class BatchRun:
             "counts": {
                 "discovered": self.discovered, "ok": counts["ok"], "failed": counts["failed"],
                 "skipped": counts["skipped"], "cached": counts["cached"], "duplicates": counts["duplicates"],
-                "not_started_budget": counts["budget"],
+                "not_started_budget": counts["budget"], "not_started_stopped": counts["stopped"],
             },
+            "stopped_because": str(self.stopped_by) if self.stopped_by else None,
             "tokens": {
                 "prompt": self.totals.prompt_tokens, "cached_prompt": self.totals.cached_prompt_tokens,
                 "completion": self.totals.completion_tokens,
             },
             "model_calls": self.totals.attempts,
+            "timeouts": {"count": getattr(backend, "timeouts", 0),
+                         "note": "a request that timed out may still have been generated, and billed"},
+            "adaptations": list(getattr(backend, "adaptations", None).notes) if getattr(backend, "adaptations", None)
+            else [],
             "cost_usd": {
                 "estimated": round(self.totals.cost, 6),
                 "price_per_million": price.__dict__ if price else None,
@@ -210,10 +227,16 @@ class BatchRun:
         }
 
 
+# The account, key or model cannot be used; finished records are kept and a re-run resumes.
+EXIT_ACCOUNT = 3
+
+
 def exit_code(summary: dict[str, Any]) -> int:
     counts = summary["counts"]
     if summary["status"] == "interrupted":
         return 130
+    if summary["status"] == "account_stopped":
+        return EXIT_ACCOUNT
     return 1 if counts["failed"] or counts["not_started_budget"] else 0
 
 

@@ -1,7 +1,8 @@
 """Command line: `extractor extract FILE`, `extractor batch DIR -o OUT`, `extractor schema`, `extractor demo`.
 
 Exit status: 0 all done, 1 some articles failed (see failures.jsonl), 2 usage
-or configuration errors, reported before any work starts.
+or configuration errors, reported before any work starts, 3 the account, key or
+model cannot be used (the batch stopped; re-run to resume), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ BACKEND_HELP = ("llm (an OpenAI-compatible model), rules (offline, no key) or au
                 "OPENAI_BASE_URL or --replay is given, else rules [env EXTRACTOR_BACKEND, default auto].")
 
 
-def _settings(backend: str | None, model: str | None, mode: str | None, replay: Path | None):
+def _settings(backend: str | None, model: str | None, mode: str | None, replay: Path | None,
+              reasoning_effort: str | None = None):
     """The run's settings; the CLI's default backend is auto, announced when it falls back to rules."""
     from ..config import Settings
 
     settings = Settings.from_env(backend=backend or os.environ.get("EXTRACTOR_BACKEND") or "auto", model=model,
-                                 mode=mode)
+                                 mode=mode, reasoning_effort=reasoning_effort)
     if settings.backend == "auto" and not (settings.has_endpoint() or replay):
         typer.echo("note: no OPENAI_API_KEY or OPENAI_BASE_URL set; using the offline rules backend "
                    "(--backend llm to require a model)", err=True)
@@ -53,7 +55,10 @@ def _settings(backend: str | None, model: str | None, mode: str | None, replay: 
 def extract(
     file: Path = typer.Argument(..., help="Article file (UTF-8 text, optional ' date YYYY-MM-DD ' header)."),
     backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
-    model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
+    model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-5-mini]."),
+    reasoning_effort: Optional[str] = typer.Option(
+        None, help="none, minimal, low, medium or high, for reasoning models [env EXTRACTOR_REASONING_EFFORT, "
+                   "default the lowest the model accepts]."),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
     replay: Optional[Path] = typer.Option(None, help="Answer from recorded fixtures in this directory; no network."),
     indent: int = typer.Option(2, help="JSON indent; 0 for one line."),
@@ -62,7 +67,8 @@ def extract(
     from ..api import extract as run_extract
 
     try:
-        record = run_extract(file, settings=_settings(backend, model, mode, replay), replay=replay)
+        record = run_extract(file, settings=_settings(backend, model, mode, replay, reasoning_effort),
+                             replay=replay)
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_USAGE)
     except ExtractorError as exc:
@@ -93,13 +99,18 @@ def batch(
     http: str = typer.Option("aiohttp", help="HTTP client under the openai SDK: aiohttp or httpx."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write OUT/report.html, a self-contained review page."),
     backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
-    model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-4o-mini]."),
+    model: Optional[str] = typer.Option(None, help="Model name [env EXTRACTOR_MODEL, default gpt-5-mini]."),
+    reasoning_effort: Optional[str] = typer.Option(
+        None, help="none, minimal, low, medium or high, for reasoning models [env EXTRACTOR_REASONING_EFFORT, "
+                   "default the lowest the model accepts]."),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
 ) -> None:
     """Extract every article in a folder; re-running resumes where the last run stopped.
 
     Exit status: 0 all succeeded, 1 some failed or the budget stopped the run
-    (failures.jsonl says which), 2 usage or configuration error, 130 interrupted.
+    (failures.jsonl says which), 2 usage or configuration error, 3 the account, key
+    or model cannot be used (quota, revoked key; the run stopped, re-run to resume),
+    130 interrupted.
     """
     from ..batch.dryrun import dry_run as run_dry
     from ..batch.runner import exit_code, run_batch
@@ -116,7 +127,7 @@ def batch(
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise ConfigurationError("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
-        settings = _settings(backend, model, mode, replay)
+        settings = _settings(backend, model, mode, replay, reasoning_effort)
         if dry_run:
             _print_dry_run(run_dry(options, settings))
             return
@@ -126,6 +137,8 @@ def batch(
     except KeyboardInterrupt:
         _fail(f"interrupted; finished records are kept in {out}; run the same command again to resume", 130)
     _print_summary(summary, out)
+    if summary.get("stopped_because"):
+        typer.echo(f"stopped: {summary['stopped_because']}", err=True)
     raise typer.Exit(exit_code(summary))
 
 

@@ -48,6 +48,7 @@ class Faults:
     slow: float = 0.0
     length: float = 0.0
     drop: float = 0.0
+    content_filter: float = 0.0
     slow_seconds: float = 30.0
     retry_after: float = 0.05
 
@@ -61,6 +62,35 @@ class ServerConfig:
     burst: float | None = None
     ratelimit_headers: bool = False
     seed: int = 1234
+    # Providers' documented contracts and account states, enforced like the real thing:
+    contract: str | None = None  # "openai-reasoning": GPT-5/o-series parameter rules
+    quota_exhausted: bool = False  # every request: 429 insufficient_quota
+    revoke_after: int | None = None  # the key is revoked after this many requests: 401 from then on
+
+
+def _openai_error(status: int, message: str, *, type_: str = "invalid_request_error", param: str | None = None,
+                  code: str | None = None) -> web.Response:
+    return web.json_response({"error": {"message": message, "type": type_, "param": param, "code": code}},
+                             status=status)
+
+
+def reasoning_contract(body: dict[str, Any]) -> web.Response | None:
+    """OpenAI's documented refusals for reasoning models (GPT-5 family, o-series) on chat completions."""
+    if "max_tokens" in body:
+        return _openai_error(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                                  "Use 'max_completion_tokens' instead.", param="max_tokens",
+                             code="unsupported_parameter")
+    if "temperature" in body and body["temperature"] != 1:
+        return _openai_error(400, f"Unsupported value: 'temperature' does not support {body['temperature']} with "
+                                  "this model. Only the default (1) value is supported.", param="temperature",
+                             code="unsupported_value")
+    model = str(body.get("model", ""))
+    effort = body.get("reasoning_effort")
+    if effort is not None and re.match(r"gpt-5\.\d", model) and effort == "minimal":
+        return _openai_error(400, f"Unsupported value: 'minimal' is not supported with the '{model}' model. "
+                                  "Supported values are: 'none', 'low', 'medium', and 'high'.",
+                             param="reasoning_effort", code="unsupported_value")
+    return None
 
 
 def request_text(body: dict[str, Any]) -> str:
@@ -144,6 +174,10 @@ class LoopbackServer:
             ask = 1
         self.counts["requests"] += 1
         self.by_article[sha] += 1
+        refused = self._account_or_contract(body)
+        if refused is not None:
+            self.counts[f"refused_{refused.status}"] += 1
+            return refused
         now = time.monotonic()
         self._first_request_at = self._first_request_at or now
         warm = now - self._first_request_at >= WARMUP_SECONDS
@@ -163,7 +197,8 @@ class LoopbackServer:
         if self.config.latency:
             await asyncio.sleep(self.config.latency)
         for name, probability in (("429", faults.p429), ("5xx", faults.p5xx), ("malformed", faults.malformed),
-                                  ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop)):
+                                  ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop),
+                                  ("content_filter", faults.content_filter)):
             if roll < probability:
                 return await self._fault(name, request, body)
             roll -= probability
@@ -179,6 +214,18 @@ class LoopbackServer:
             status, payload = answered
         self.counts[f"status_{status}"] += 1
         return web.json_response(payload, status=status, headers=self._limit_headers())
+
+    def _account_or_contract(self, body: dict[str, Any]) -> web.Response | None:
+        config = self.config
+        if config.revoke_after is not None and self.counts["requests"] > config.revoke_after:
+            return _openai_error(401, "Incorrect API key provided. You can find your API key at "
+                                      "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+        if config.quota_exhausted:
+            return _openai_error(429, "You exceeded your current quota, please check your plan and billing "
+                                      "details.", type_="insufficient_quota", code="insufficient_quota")
+        if config.contract == "openai-reasoning":
+            return reasoning_contract(body)
+        return None
 
     async def _fault(self, name: str, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         self.counts[f"fault_{name}"] += 1
@@ -197,6 +244,9 @@ class LoopbackServer:
             text = request_text(body)
             payload = completion_for(body, json.dumps(synthetic_answer(text))[:40],
                                      template={"choices": [{"finish_reason": "length"}]})
+            return web.json_response(payload)
+        if name == "content_filter":
+            payload = completion_for(body, "", template={"choices": [{"finish_reason": "content_filter"}]})
             return web.json_response(payload)
         # drop: close the connection without an HTTP response
         assert request.transport is not None
@@ -267,14 +317,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", type=float)
     parser.add_argument("--ratelimit-headers", action="store_true")
     parser.add_argument("--seed", type=int, default=1234)
-    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop"):
-        parser.add_argument(f"--{name}", type=float, default=0.0)
+    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop", "content_filter"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0)
     parser.add_argument("--slow-seconds", type=float, default=30.0)
     parser.add_argument("--retry-after", type=float, default=0.05)
+    parser.add_argument("--contract", choices=["openai-reasoning"])
+    parser.add_argument("--quota-exhausted", action="store_true")
+    parser.add_argument("--revoke-after", type=int)
     args = parser.parse_args(argv)
-    faults = Faults(args.p429, args.p5xx, args.malformed, args.slow, args.length, args.drop, args.slow_seconds,
-                    args.retry_after)
-    config = ServerConfig(args.fixtures, args.latency, faults, args.rate, args.burst, args.ratelimit_headers, args.seed)
+    faults = Faults(p429=args.p429, p5xx=args.p5xx, malformed=args.malformed, slow=args.slow, length=args.length,
+                    drop=args.drop, content_filter=args.content_filter, slow_seconds=args.slow_seconds,
+                    retry_after=args.retry_after)
+    config = ServerConfig(fixtures=args.fixtures, latency=args.latency, faults=faults, rate=args.rate,
+                          burst=args.burst, ratelimit_headers=args.ratelimit_headers, seed=args.seed,
+                          contract=args.contract, quota_exhausted=args.quota_exhausted,
+                          revoke_after=args.revoke_after)
 
     async def serve() -> None:
         server = LoopbackServer(config)

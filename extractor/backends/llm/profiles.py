@@ -146,8 +146,10 @@ class Adaptations:
         param = param.split(".")[0] if param.startswith("reasoning") else param
         if param == "reasoning":
             param = "reasoning_effort"
-        if param not in sent or param in self.dropped:
+        if param not in sent:
             return False
+        if param in self.dropped or param in self.renamed or (param in self.values and sent[param] != self.values[param]):
+            return True  # learnt already from a request sent at the same time: just send it again, reshaped
         if param == "max_tokens" and "max_completion_tokens" in text:
             self.renamed["max_tokens"] = "max_completion_tokens"
             return self._note(f"the server takes max_completion_tokens, not max_tokens; renamed for this run")
