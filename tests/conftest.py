@@ -27,7 +27,7 @@ FAKE_KEY = "sk-" + "test-THIS-IS-NOT-A-REAL-KEY-0123456789"
 
 
 def fixture_names() -> list[str]:
-    """Articles with a recorded model answer; articles with only a gold file (rules_*) are not replayable."""
+    """Articles with a model answer (recorded or hand-written) to replay; an article with only a gold file is skipped."""
     return sorted(p.stem for p in ARTICLES.glob("*.txt") if p.with_suffix(".response.json").exists())
 
 
