@@ -20,7 +20,8 @@ from extractor.backends.llm.openai import RetryPolicy
 
 from conftest import ARTICLES, FAKE_KEY, ROOT
 
-FAST = RetryPolicy(max_attempts=10, initial_wait=0.01, max_wait=0.05, jitter=0.01)
+# Generous: these tests are about exactly-once bookkeeping under faults, not the retry budget.
+FAST = RetryPolicy(max_attempts=10, initial_wait=0.01, max_wait=0.05, jitter=0.01, timeout_retries=5)
 
 
 def make_articles(folder: Path, count: int, *, start: int = 0) -> list[Path]:
