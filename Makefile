@@ -16,16 +16,22 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The main job, offline: batch the sample articles with the recorded model responses.
+# The main job: batch-extract samples/ with the default backend (offline rules when no key is set), then the
+# same samples from the recorded model answers, and score both against the hand-written gold.
 demo: $(STAMP)
-	$(PY) -m extractor batch samples -o out/demo --replay fixtures/articles --force
-	$(PY) -m extractor show out/demo --limit 2
-	@echo "open out/demo/report.html to review every article with its highlighted spans"
+	$(PY) -m extractor batch samples -o out/demo --force
+	$(PY) -m extractor show out/demo --limit 1
+	$(PY) -m extractor batch samples -o out/demo-llm --replay fixtures/articles --force --progress none
+	@echo "== rules backend (out/demo) against the gold"; $(PY) -m extractor eval --gold fixtures/gold out/demo --only-recorded
+	@echo "== recorded LLM answers (out/demo-llm) against the gold"; $(PY) -m extractor eval --gold fixtures/gold out/demo-llm --only-recorded
+	@echo "open out/demo/report.html and out/demo-llm/report.html to review every article with its highlighted spans"
 
-# Quality: replay the fixture answers, then score the records against the hand-written gold.
+# Quality: every fixture article through both backends (the LLM from its recorded answers), scored against the gold.
 eval: $(STAMP)
-	$(PY) -m extractor batch fixtures/articles -o out/eval --replay fixtures/articles --glob '*.txt' --force --progress none
-	$(PY) -m extractor eval --gold fixtures/gold out/eval/records.jsonl
+	$(PY) -m extractor batch fixtures/articles -o out/eval-llm --replay fixtures/articles --glob '*.txt' --force --progress none --no-report
+	$(PY) -m extractor batch fixtures/articles -o out/eval-rules --backend rules --glob '*.txt' --force --progress none --no-report
+	@echo "== LLM (recorded answers)"; $(PY) -m extractor eval --gold fixtures/gold out/eval-llm
+	@echo "== rules backend"; $(PY) -m extractor eval --gold fixtures/gold out/eval-rules
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py

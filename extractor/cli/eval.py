@@ -21,6 +21,8 @@ def eval_command(
     articles: Optional[Path] = typer.Option(
         None, "--articles", help="Folder of NAME.txt articles (default: GOLD/../articles)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures, per article too, as JSON on stdout."),
+    only_recorded: bool = typer.Option(
+        False, "--only-recorded", help="Score only gold articles that have a record (for a sample of the gold)."),
 ) -> None:
     """Score records against hand-written gold: parties, quotes, topics, agreements, grounding, leaks.
 
@@ -34,7 +36,7 @@ def eval_command(
         typer.echo(f"error: {path} does not exist; pass a records.jsonl or a batch output folder", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        report = evaluate(gold, path, articles)
+        report = evaluate(gold, path, articles, only_recorded=only_recorded)
     except GoldError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -474,8 +474,11 @@ def score_article(item: GoldArticle, record: ArticleRecord | None, matched_by: s
     return score
 
 
-def score(golds: list[GoldArticle], records: list[ArticleRecord], bad_lines: list[BadLine] | None = None) -> EvalReport:
-    """Match records to gold (sha256 first, then article id) and sum the counts over articles."""
+def score(golds: list[GoldArticle], records: list[ArticleRecord], bad_lines: list[BadLine] | None = None,
+          *, only_recorded: bool = False) -> EvalReport:
+    """Match records to gold (sha256 first, then article id) and sum the counts over articles.
+
+    A gold article without a record counts as all missed, unless `only_recorded` (scoring a sample)."""
     warnings = [w for item in golds for w in item.warnings]
     by_sha: dict[str, ArticleRecord] = {}
     by_id: dict[str, ArticleRecord] = {}
@@ -491,6 +494,8 @@ def score(golds: list[GoldArticle], records: list[ArticleRecord], bad_lines: lis
         if record is None:
             record, matched_by = by_id.get(item.name), "id"
         if record is None:
+            if only_recorded:
+                continue
             matched_by = None
             missing.append(item.name)
         else:
@@ -512,11 +517,12 @@ def score(golds: list[GoldArticle], records: list[ArticleRecord], bad_lines: lis
                       records_without_gold=without_gold, bad_lines=list(bad_lines or []), warnings=warnings)
 
 
-def evaluate(gold_dir: Path, records_path: Path, articles_dir: Path | None = None) -> EvalReport:
+def evaluate(gold_dir: Path, records_path: Path, articles_dir: Path | None = None, *,
+             only_recorded: bool = False) -> EvalReport:
     """Score a records.jsonl against every gold file in gold_dir (articles from `<gold_dir>/../articles`)."""
     golds = load_gold_dir(Path(gold_dir), articles_dir)
     records, bad = load_records(Path(records_path))
-    return score(golds, records, bad)
+    return score(golds, records, bad, only_recorded=only_recorded)
 
 
 def report_json(report: EvalReport) -> str:
