@@ -30,6 +30,7 @@ import httpx2  # noqa: E402
 import openai  # noqa: E402
 
 from extractor import extract, load_article  # noqa: E402
+from extractor.config import Settings  # noqa: E402
 from extractor.backends.llm.wire import answer_json
 from extractor.http.fixtures import FixtureIndex
 from extractor.http.transport import ARTICLE_HEADER, ASK_HEADER  # noqa: E402
@@ -49,12 +50,24 @@ def as_model_should_answer(answer: dict, grounder: Grounder) -> dict:
         if len(words) > ELIDE_OVER_WORDS:
             short = " ".join(words[:6]) + " ... " + " ".join(words[-6:])
             full, elided = grounder.locate(quote["text"], allow_split=True), grounder.locate(short, allow_split=True)
-            assert full is not None and elided is not None and full.text == elided.text, short
-            quote["text"] = short
+            if full is not None and elided is not None and full.text == elided.text:
+                quote["text"] = short  # otherwise the model must write it whole
     return compact
 
 
-def capture(path: Path, mode: str, index: FixtureIndex) -> dict:
+# What a strict-mode answer must also write: every optional field, as null or empty.
+STRICT_FILL = {
+    "parties": {"role": None, "affiliation": None, "aliases": [], "involvement": "participant"},
+    "topics": {}, "quotes": {"cue": None},
+    "agreements": {"parties": [], "scope": [], "modeled_on": None},
+}
+
+
+def as_strict_answer(answer: dict) -> dict:
+    return {**answer, **{name: [{**fill, **item} for item in answer.get(name, [])] for name, fill in STRICT_FILL.items()}}
+
+
+def capture(path: Path, mode: str, index: FixtureIndex, strict: bool = False) -> dict:
     sent: list[dict] = []
 
     def handler(request: httpx2.Request) -> httpx2.Response:
@@ -65,7 +78,8 @@ def capture(path: Path, mode: str, index: FixtureIndex) -> dict:
 
     client = openai.OpenAI(api_key="bench", base_url="http://bench.invalid/v1",
                            http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
-    extract(path, client=client, mode=mode)
+    settings = Settings(model="gpt-4o-mini", mode=mode, strict=strict)
+    extract(path, client=client, settings=settings)
     return sent[0]
 
 
@@ -87,26 +101,39 @@ def main() -> None:
     print(f"{'article':32} {'mode':12} {'fixed':>6} {'article':>8} {'answer':>7} {'verbatim':>9} {'answer/article':>15} prefix")
     fixed_by_mode: dict[str, set[str]] = {}
     worst_fixed = 0
-    ratios = []
+    ratios: list[float] = []
+    strict_extra: list[float] = []
     for path in sorted(ARTICLES.glob("*.txt")):
+        if not path.with_suffix(".response.json").exists():
+            continue
         article = load_article(path)
         verbatim = json.loads(answer_json(index.load(article.sha256)["exchanges"][-1]["body"]))
         answer = as_model_should_answer(verbatim, Grounder(article.text))
         answer_tokens = count_tokens(json.dumps(answer, ensure_ascii=False, separators=(",", ":")), args.model)
         verbatim_tokens = count_tokens(json.dumps(verbatim, ensure_ascii=False, separators=(",", ":")), args.model)
-        for mode in ("tools", "json_schema"):
-            fixed, article_tokens, digest = split(capture(path, mode, index), args.model)
-            fixed_by_mode.setdefault(mode, set()).add(digest)
-            worst_fixed = max(worst_fixed, fixed)
-            ratio = answer_tokens / article_tokens
-            if mode == "tools":
+        strict_tokens = count_tokens(json.dumps(as_strict_answer(answer), ensure_ascii=False, separators=(",", ":")),
+                                     args.model)
+        for mode, strict in (("tools", False), ("json_schema", False), ("tools", True)):
+            fixed, article_tokens, digest = split(capture(path, mode, index, strict), args.model)
+            label = mode + ("+strict" if strict else "")
+            fixed_by_mode.setdefault(label, set()).add(digest)
+            if not strict:
+                worst_fixed = max(worst_fixed, fixed)
+            else:
+                answer_tokens, strict_extra.append(strict_tokens / answer_tokens)
+            shown = strict_tokens if strict else answer_tokens
+            ratio = shown / article_tokens
+            if mode == "tools" and not strict:
                 ratios.append(ratio)
-            print(f"{path.stem:32} {mode:12} {fixed:6d} {article_tokens:8d} {answer_tokens:7d} {verbatim_tokens:9d} "
+            mode = label
+            print(f"{path.stem:32} {mode:12} {fixed:6d} {article_tokens:8d} {shown:7d} {verbatim_tokens:9d} "
                   f"{ratio:15.2f} {digest}")
     identical = all(len(d) == 1 for d in fixed_by_mode.values())
     print(f"fixed part identical across articles: {identical} ({', '.join(f'{m}: {len(d)} distinct' for m, d in fixed_by_mode.items())})")
     print(f"largest fixed part: {worst_fixed} tokens (goal <= {FIXED_GOAL}: {'met' if worst_fixed <= FIXED_GOAL else 'missed'})")
     print(f"answer/article tokens: mean {sum(ratios) / len(ratios):.2f}, max {max(ratios):.2f}")
+    print(f"strict mode: perfect answers cost {sum(strict_extra) / len(strict_extra):.2f}x the completion tokens "
+          f"(every optional field written out), max {max(strict_extra):.2f}x")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ _ENV = {
     "EXTRACTOR_TIMEOUT": "timeout",
     "EXTRACTOR_MAX_TOKENS": "max_tokens",
     "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
+    "EXTRACTOR_STRICT": "strict",
 }
 
 
@@ -66,6 +67,9 @@ class Settings(BaseModel):
     max_tokens: int | None = Field(None, ge=1, description="Completion token cap; default by model family.")
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         None, description="For reasoning models; default the lowest the model accepts.")
+    strict: bool = Field(False, description="OpenAI strict structured outputs (tools and json_schema modes).")
+    schema_in_json_mode: bool = Field(
+        False, description="json mode sends the schema inside response_format (llama.cpp servers constrain to it).")
 
     @field_validator("mode")
     @classmethod

@@ -235,6 +235,46 @@ class ExtractionResponse(_Out):
         return response
 
 
+def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The response schema in the form OpenAI's strict structured outputs accept.
+
+    Every property is required, an optional one becomes nullable instead,
+    objects allow no other keys, and keywords strict mode does not take
+    (defaults, minItems) are left out: the salvage still drops an item whose
+    evidence comes back empty.
+    """
+
+    def convert(node: Any) -> Any:
+        if isinstance(node, list):
+            return [convert(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {k: convert(v) for k, v in node.items() if k not in ("default", "minItems", "maxItems")}
+        if "enum" in node and "type" not in node:  # strict mode wants every schema typed
+            node["type"] = ["string", "null"] if None in node["enum"] else "string"
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            required = set(node.get("required", []))
+            node["properties"] = {name: value if name in required else _nullable(value)
+                                  for name, value in properties.items()}
+            node["required"] = list(properties)
+            node["additionalProperties"] = False
+        return node
+
+    return convert(json.loads(json.dumps(schema)))
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    kind = node.get("type")
+    if isinstance(kind, str) and "enum" not in node:
+        return {**node, "type": [kind, "null"]}
+    if isinstance(kind, list):
+        return node if "null" in kind else {**node, "type": [*kind, "null"]}
+    if "enum" in node:
+        return node if None in node["enum"] else {**node, "enum": [*node["enum"], None], "type": ["string", "null"]}
+    return {"anyOf": [node, {"type": "null"}]}
+
+
 ITEM_MODELS: dict[str, type[_Out]] = {
     "parties": PartyOut, "topics": TopicOut, "quotes": QuoteOut, "agreements": AgreementOut,
 }

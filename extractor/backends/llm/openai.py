@@ -35,6 +35,7 @@ from ...config import Settings, redact
 from ...errors import ContentFilterError, ExtractionError, RefusalError
 from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, Layer, LayeredTransport
 from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
+from ...schemas.response import strict_json_schema
 from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
 from ..base import Candidates, Task
 from . import prompt
@@ -272,6 +273,7 @@ class OpenAIBackend:
 
         async def create(**kwargs: Any) -> Any:
             calls.asks += 1
+            kwargs = self._structured(kwargs)
             kwargs["extra_headers"] = {
                 **(kwargs.get("extra_headers") or {}), ARTICLE_HEADER: task.sha256, ASK_HEADER: str(calls.asks),
             }
@@ -294,6 +296,24 @@ class OpenAIBackend:
             return inspect_answer(completion, tools=self.settings.mode == "tools", notes=calls.notes)
 
         return create
+
+    def _structured(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """instructor's request with what the server's structured-output contract wants on top."""
+        settings = self.settings
+        if settings.strict:
+            for tool in kwargs.get("tools") or []:
+                function = tool.get("function", {})
+                tool["function"] = {**function, "strict": True,
+                                    "parameters": strict_json_schema(function.get("parameters", {}))}
+            response_format = kwargs.get("response_format") or {}
+            if response_format.get("type") == "json_schema":
+                spec = response_format.get("json_schema", {})
+                kwargs["response_format"] = {**response_format, "json_schema": {
+                    **spec, "strict": True, "schema": strict_json_schema(spec.get("schema", {}))}}
+        if settings.schema_in_json_mode and (kwargs.get("response_format") or {}).get("type") == "json_object":
+            # llama.cpp servers turn a schema here into a grammar that constrains the answer.
+            kwargs["response_format"] = {"type": "json_object", "schema": ExtractionResponse.model_json_schema()}
+        return kwargs
 
     def _outcome(self, exc: Exception, calls: _Calls, review: AnswerReview, task: Task,
                  extra_ask: bool) -> Candidates | None:
