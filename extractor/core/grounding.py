@@ -22,6 +22,7 @@ again) and dropped by `ground` with a warning.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -375,20 +376,37 @@ def _name_pattern(name: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
+@lru_cache(maxsize=4096)
+def _name_regex(name: str) -> re.Pattern[str]:
+    # Case is ignored except for acronyms, so that "US" never matches "us".
+    return re.compile(_name_pattern(name), 0 if name.isupper() else re.IGNORECASE)
+
+
 def find_mentions(text: str, names: list[str]) -> list[Span]:
     """Spans where any of the names occurs as whole words.
 
     Case is ignored ("Von der Leyen" / "von der Leyen") except for acronyms, so
     that "US" never matches "us". Overlaps keep the longest match.
     """
-    unique = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    folded = text.lower().replace("\u2019", "'")
+    if len(folded) != len(text):  # a character whose lower case is longer: search the slow way
+        folded = ""
     hits: list[tuple[int, int]] = []
-    for names_of_case, flags in (([n for n in unique if n.isupper()], 0),
-                                 ([n for n in unique if not n.isupper()], re.IGNORECASE)):
-        if names_of_case:
-            # One alternation, longest first, so each party costs one scan of the text.
-            pattern = "|".join(_name_pattern(n) for n in names_of_case)
-            hits.extend(m.span() for m in re.finditer(pattern, text, flags))
+    for name in {n.strip() for n in names if n and n.strip()}:
+        pattern = _name_regex(name)
+        if not folded:
+            hits.extend(m.span() for m in pattern.finditer(text))
+            continue
+        # Find the first word with a plain string search, then confirm the whole name there:
+        # far cheaper than a case-insensitive regex scan of the whole article per name.
+        first = name.split()[0].replace("\u2019", "'")
+        haystack, needle = (text.replace("\u2019", "'"), first) if name.isupper() else (folded, first.lower())
+        at = haystack.find(needle)
+        while at >= 0:
+            match = pattern.match(text, at)
+            if match:
+                hits.append(match.span())
+            at = haystack.find(needle, at + 1)
     hits.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     spans: list[Span] = []
     last_end = -1
