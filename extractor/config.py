@@ -36,6 +36,7 @@ _ENV = {
     "EXTRACTOR_MAX_TOKENS": "max_tokens",
     "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
     "EXTRACTOR_STRICT": "strict",
+    "EXTRACTOR_SERVER": "server",
 }
 
 
@@ -68,8 +69,8 @@ class Settings(BaseModel):
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         None, description="For reasoning models; default the lowest the model accepts.")
     strict: bool = Field(False, description="OpenAI strict structured outputs (tools and json_schema modes).")
-    schema_in_json_mode: bool = Field(
-        False, description="json mode sends the schema inside response_format (llama.cpp servers constrain to it).")
+    server: Literal["openai", "llamacpp", "ollama", "vllm", "lmstudio", "other"] = Field(
+        "openai", description="The server family, for what it accepts; docs/local-servers.md.")
 
     @field_validator("mode")
     @classmethod

@@ -41,6 +41,9 @@ _ENUMS: dict[str, dict[str, type[Vocabulary]]] = {
 }
 
 
+_DECODER = json.JSONDecoder(strict=False)
+
+
 class NoJSON(ValueError):
     """The answer holds no JSON object at all."""
 
@@ -68,7 +71,8 @@ def read_json(text: str) -> tuple[Any, list[str], bool]:
     repairs: list[str] = []
     stripped = text.strip()
     try:
-        value = json.loads(stripped)
+        # strict=False: some servers' grammars let strings hold raw newlines, which strict JSON forbids.
+        value = json.loads(stripped, strict=False)
         truncated = False
     except ValueError:
         value, truncated = _embedded_json(stripped, repairs)
@@ -79,7 +83,7 @@ def read_json(text: str) -> tuple[Any, list[str], bool]:
         if not inner.startswith(("{", "[")):
             break
         try:
-            value = json.loads(inner)
+            value = json.loads(inner, strict=False)
         except ValueError:
             value, truncated = _embedded_json(inner, repairs)
         repairs.append("the answer was a JSON string holding the JSON; decoded it")
@@ -90,7 +94,7 @@ def _embedded_json(text: str, repairs: list[str]) -> tuple[Any, bool]:
     quoted = text.find('"{')
     if 0 <= quoted < text.find("{"):  # prose around a JSON string that holds the JSON
         try:
-            value, end = json.JSONDecoder().raw_decode(text, quoted)
+            value, end = _DECODER.raw_decode(text, quoted)
         except ValueError:
             pass
         else:
@@ -102,7 +106,7 @@ def _embedded_json(text: str, repairs: list[str]) -> tuple[Any, bool]:
     if start > 0:
         repairs.append("text before the JSON was ignored")
     try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
+        value, end = _DECODER.raw_decode(text, start)
     except ValueError:
         try:
             value = pydantic_core.from_json(text[start:], allow_partial=True)

@@ -310,7 +310,7 @@ class OpenAIBackend:
                 spec = response_format.get("json_schema", {})
                 kwargs["response_format"] = {**response_format, "json_schema": {
                     **spec, "strict": True, "schema": strict_json_schema(spec.get("schema", {}))}}
-        if settings.schema_in_json_mode and (kwargs.get("response_format") or {}).get("type") == "json_object":
+        if settings.server == "llamacpp" and (kwargs.get("response_format") or {}).get("type") == "json_object":
             # llama.cpp servers turn a schema here into a grammar that constrains the answer.
             kwargs["response_format"] = {"type": "json_object", "schema": ExtractionResponse.model_json_schema()}
         return kwargs
