@@ -23,6 +23,7 @@ from .errors import (
     ConfigurationError,
     ExtractionError,
     ExtractorError,
+    LocalFault,
     ProviderError,
     ReplayMissError,
 )
@@ -32,4 +33,5 @@ __all__ = [
     "extract", "aextract", "Extractor", "load_article",
     "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
     "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError", "ExtractionError",
+    "LocalFault",
 ]

@@ -24,7 +24,7 @@ from typing import Awaitable, Callable
 import openai
 
 from ...config import Settings, public_url, redact
-from ...errors import ProviderError, ReplayMissError
+from ...errors import ExtractorError, ProviderError, ReplayMissError, local_fault
 from ...http.fixtures import REPLAY_MISS
 
 _TRANSIENT_STATUS = {408, 409, 429}
@@ -43,6 +43,8 @@ class RetryPolicy:
 
 
 def is_transient(exc: BaseException) -> bool:
+    if local_fault(exc) is not None:  # our cache, a fixture or the disk failed: retrying cannot help
+        return False
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -72,11 +74,17 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         return None
 
 
-def describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ProviderError:
-    """A ProviderError whose message says what went wrong and what to do, with secrets masked."""
+def describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ExtractorError:
+    """A ProviderError whose message says what went wrong and what to do, with secrets masked.
+
+    A fault of a local file (cache, fixture, disk) under the client is returned as itself.
+    """
+    fault = local_fault(exc)
+    if fault is not None:
+        return fault
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
-    server_says = redact(str(getattr(exc, "message", exc)), settings.api_key)
+    server_says = redact(str(getattr(exc, "message", exc)), *settings.secrets())
     where = public_url(settings.base_url) or "api.openai.com"
     code = body.get("code") if isinstance(body, dict) else None
     if code == REPLAY_MISS:
