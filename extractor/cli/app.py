@@ -1,18 +1,23 @@
 """Command line: `extractor extract FILE`, `extractor batch DIR -o OUT`, `extractor schema`, `extractor demo`.
 
 Exit status: 0 all done, 1 some articles failed (see failures.jsonl), 2 usage
-or configuration errors, reported before any work starts.
+or configuration errors, reported before any work starts. Every message is
+masked: no key or URL password reaches the terminal.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..errors import ConfigurationError, ExtractorError
+from .. import redaction
+from ..config import url_secrets
+from ..errors import ConfigurationError, ExtractorError, LocalFault
 from .eval import eval_command
 from .report import report_command
 
@@ -27,8 +32,20 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {redaction.mask(message)}", err=True)
     raise typer.Exit(code)
+
+
+def _setup_logging() -> None:
+    """Mask secrets in every log record, and show this package's warnings as `warning: ...` lines."""
+    redaction.install(os.environ.get("OPENAI_API_KEY"), *url_secrets(os.environ.get("OPENAI_BASE_URL")))
+    ours = logging.getLogger("extractor")
+    if not ours.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        ours.addHandler(handler)
+        ours.propagate = False
 
 
 @app.command()
@@ -44,7 +61,7 @@ def extract(
 
     try:
         record = run_extract(file, model=model, mode=mode, replay=replay)
-    except ConfigurationError as exc:
+    except (ConfigurationError, LocalFault) as exc:
         _fail(str(exc), EXIT_USAGE)
     except ExtractorError as exc:
         _fail(str(exc), EXIT_FAILURES)
@@ -171,6 +188,7 @@ app.command(name="report")(report_command)
 
 
 def main() -> None:
+    _setup_logging()
     try:
         app()
     except ConfigurationError as exc:  # raised before any work starts

@@ -9,7 +9,9 @@ Faults are drawn per request: 429 with Retry-After, 500/503, a malformed body,
 a response slower than the client's timeout, finish_reason=length, and a
 dropped connection. `--rate` enforces a real token bucket of R requests per
 second with 429 + Retry-After beyond it, and `--ratelimit-headers` sends
-x-ratelimit-* headers. It binds 127.0.0.1 only.
+x-ratelimit-* headers. `--p401` refuses requests as if the key were wrong, and
+`--echo-key` makes every error body repeat the Authorization header it got, as
+some proxies do (to test that no key leaks). It binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Faults:
     slow: float = 0.0
     length: float = 0.0
     drop: float = 0.0
+    p401: float = 0.0
     slow_seconds: float = 30.0
     retry_after: float = 0.05
 
@@ -61,6 +64,7 @@ class ServerConfig:
     burst: float | None = None
     ratelimit_headers: bool = False
     seed: int = 1234
+    echo_key: bool = False  # error bodies repeat the request's Authorization header
 
 
 def request_text(body: dict[str, Any]) -> str:
@@ -163,7 +167,8 @@ class LoopbackServer:
         if self.config.latency:
             await asyncio.sleep(self.config.latency)
         for name, probability in (("429", faults.p429), ("5xx", faults.p5xx), ("malformed", faults.malformed),
-                                  ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop)):
+                                  ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop),
+                                  ("401", faults.p401)):
             if roll < probability:
                 return await self._fault(name, request, body)
             roll -= probability
@@ -180,19 +185,26 @@ class LoopbackServer:
         self.counts[f"status_{status}"] += 1
         return web.json_response(payload, status=status, headers=self._limit_headers())
 
+    def _error(self, request: web.Request, message: str, status: int, headers: dict[str, str] | None = None
+               ) -> web.Response:
+        if self.config.echo_key:
+            message += f" (request sent Authorization: {request.headers.get('authorization', '')})"
+        return web.json_response({"error": {"message": message}}, status=status, headers=headers)
+
     async def _fault(self, name: str, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         self.counts[f"fault_{name}"] += 1
         faults = self.config.faults
         if name == "429":
-            return web.json_response({"error": {"message": "slow down"}}, status=429,
-                                     headers={"retry-after": str(faults.retry_after)})
+            return self._error(request, "slow down", 429, {"retry-after": str(faults.retry_after)})
         if name == "5xx":
-            return web.json_response({"error": {"message": "overloaded"}}, status=self.random.choice([500, 503]))
+            return self._error(request, "overloaded", self.random.choice([500, 503]))
+        if name == "401":
+            return self._error(request, "Incorrect API key provided", 401)
         if name == "malformed":
             return web.Response(status=200, body=b'{"id": "x", "choices": [', content_type="application/json")
         if name == "slow":
             await asyncio.sleep(faults.slow_seconds)
-            return web.json_response({"error": {"message": "too late"}}, status=504)
+            return self._error(request, "too late", 504)
         if name == "length":
             text = request_text(body)
             payload = completion_for(body, json.dumps(synthetic_answer(text))[:40],
@@ -267,14 +279,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", type=float)
     parser.add_argument("--ratelimit-headers", action="store_true")
     parser.add_argument("--seed", type=int, default=1234)
-    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop"):
+    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop", "p401"):
         parser.add_argument(f"--{name}", type=float, default=0.0)
     parser.add_argument("--slow-seconds", type=float, default=30.0)
     parser.add_argument("--retry-after", type=float, default=0.05)
+    parser.add_argument("--echo-key", action="store_true", help="Error bodies repeat the Authorization header.")
     args = parser.parse_args(argv)
-    faults = Faults(args.p429, args.p5xx, args.malformed, args.slow, args.length, args.drop, args.slow_seconds,
-                    args.retry_after)
-    config = ServerConfig(args.fixtures, args.latency, faults, args.rate, args.burst, args.ratelimit_headers, args.seed)
+    faults = Faults(args.p429, args.p5xx, args.malformed, args.slow, args.length, args.drop, args.p401,
+                    args.slow_seconds, args.retry_after)
+    config = ServerConfig(args.fixtures, args.latency, faults, args.rate, args.burst, args.ratelimit_headers, args.seed,
+                          args.echo_key)
 
     async def serve() -> None:
         server = LoopbackServer(config)
