@@ -132,6 +132,7 @@ class BatchOptions(BaseModel):
     record: Path | None = None
     replay: Path | None = None
     max_chars: int = Field(30_000, ge=1)
+    follow_links: bool = False  # read files that symlinks lead to outside input_dir
     price: str | None = None
     max_cost: float | None = Field(None, ge=0)
     tables: Literal["csv", "parquet", "none"] = "csv"

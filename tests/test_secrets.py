@@ -51,6 +51,7 @@ def test_a_server_echoing_the_key_or_the_password_leaks_nothing(tmp_path):
     for name, result in outputs:
         assert _leaks(result.stdout) == [] and _leaks(result.stderr) == [], (name, result.stderr)
         assert "[redacted]" in result.stderr  # the echo was logged (by instructor), masked
+        assert f"at http://127.0.0.1:{server.server.port}/v1" in result.stderr  # the progress line, no user
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p.relative_to(tmp_path).parts[0] != "in"]
     assert {"failures.jsonl", "run.json", "responses.sqlite"} <= {p.name for p in files}
     for path in files:
