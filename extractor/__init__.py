@@ -25,6 +25,7 @@ from .errors import (
     ContentFilterError,
     ExtractionError,
     ExtractorError,
+    LocalFault,
     ProviderError,
     RefusalError,
     ReplayMissError,
@@ -35,5 +36,5 @@ __all__ = [
     "extract", "aextract", "Extractor", "load_article",
     "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
     "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError", "ExtractionError",
-    "RefusalError", "ContentFilterError", "AccountError",
+    "RefusalError", "ContentFilterError", "AccountError", "LocalFault",
 ]

@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from os import PathLike
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
+from urllib.parse import urlsplit
 
 import openai
 
@@ -33,6 +34,7 @@ from .errors import ConfigurationError
 from .http.cache import ResponseCache
 from .http.fixtures import Recorder, Replayer
 from .http.transport import Layer
+from .redaction import install as mask_secrets_in_logs
 from .schemas import Article, ArticleRecord
 
 ArticleInput = Article | str | PathLike[str]
@@ -154,7 +156,7 @@ class Extractor:
             settings = Settings.model_validate({**settings.model_dump(), "backend": backend or settings.backend,
                                                 "model": model or settings.model, "mode": mode or settings.mode})
         if settings.backend == "auto":
-            endpoint = settings.has_endpoint() or client is not None or replay is not None
+            endpoint = settings.has_endpoint() or client is not None or replay is not None or record is not None
             settings = settings.model_copy(update={"backend": "llm" if endpoint else "rules"})
         self.settings = settings
         self._layers: list[Layer] = []
@@ -166,17 +168,26 @@ class Extractor:
             return
         if client is not None and not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
             raise ConfigurationError(f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}")
-        if cache_dir is not None:
-            self._layers.append(ResponseCache(Path(cache_dir)))
-        if replay is not None:
-            if not Path(replay).is_dir():
-                raise ConfigurationError(f"--replay {replay}: no such directory of recorded responses")
-            self._layers.append(Replayer(Path(replay)))
-        if record is not None:
-            self._layers.append(Recorder(Path(record), prompt_version=prompt.prompt_version(), model=settings.model))
-        live = replay is None
-        if live and client is None:
-            settings = settings.require_credentials()  # fail before any work, not on the first article
+        secrets = (*settings.secrets(), *((client.api_key,) if client is not None else ()))
+        mask_secrets_in_logs(*secrets)  # whatever this process or its libraries log from now on
+        try:
+            if cache_dir is not None:
+                self._layers.append(ResponseCache(Path(cache_dir), secrets=secrets))
+            if replay is not None:
+                if not Path(replay).is_dir():
+                    raise ConfigurationError(f"--replay {replay}: no such directory of recorded responses")
+                self._layers.append(Replayer(Path(replay)))
+            if record is not None:
+                self._layers.append(Recorder(Path(record), prompt_version=prompt.prompt_version(),
+                                             model=settings.model, secrets=secrets))
+            live = replay is None
+            if live and client is None:
+                settings = settings.require_credentials()  # fail before any work, not on the first article
+        except BaseException:
+            self._close_layers()  # e.g. the cache opened before a bad replay folder was found
+            raise
+        if settings.base_url and urlsplit(settings.base_url).password is not None:
+            http = "httpx"  # aiohttp refuses a URL with user:password@ next to the SDK's Authorization header
         self.settings = settings
         self.backend = OpenAIBackend(
             settings, client=client, layers=self._layers, live=live, retry=retry, gate=gate, http=http,

@@ -9,11 +9,12 @@ names the option and says what to set.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from pathlib import Path
 from typing import Any, Literal, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -119,6 +120,10 @@ class Settings(BaseModel):
     def has_endpoint(self) -> bool:
         return bool(self.api_key or self.base_url)
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be printed or stored: the key and the base URL's credentials."""
+        return tuple(s for s in (self.key(), *url_secrets(self.base_url)) if s)
+
     def public(self) -> dict[str, object]:
         """What may be written to run.json and logs: no key, no password in the URL."""
         data = self.model_dump(exclude={"api_key"})
@@ -144,6 +149,7 @@ class BatchOptions(BaseModel):
     record: Path | None = None
     replay: Path | None = None
     max_chars: int = Field(30_000, ge=1)
+    follow_links: bool = False  # read files that symlinks lead to outside input_dir
     price: str | None = None
     max_cost: float | None = Field(None, ge=0)
     tables: Literal["csv", "parquet", "none"] = "csv"
@@ -175,6 +181,19 @@ def public_url(url: str | None) -> str | None:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """A URL's password, and the Basic credentials an HTTP client makes of user:password (servers echo them)."""
+    try:
+        parts = urlsplit(url or "")
+        password = parts.password
+    except ValueError:
+        return ()
+    if password is None:
+        return ()
+    pair = f"{unquote(parts.username or '')}:{unquote(password)}".encode()
+    return (unquote(password), password, base64.b64encode(pair).decode())
 
 
 _KEY_LIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{8,}")

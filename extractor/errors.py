@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class ExtractorError(Exception):
     """Base class of everything this package raises on purpose."""
@@ -51,3 +53,44 @@ class RefusalError(ExtractionError):
 
 class ContentFilterError(RefusalError):
     """The provider's content filter stopped the answer (finish_reason content_filter); not asked again."""
+
+
+class LocalFault(ExtractorError):
+    """A file or disk on this machine failed: the cache, a recording, a replay fixture, an output.
+
+    Never retried as a network fault and never blamed on the server. `path` names the file at
+    fault. A `fatal` fault (full disk, unwritable folder) stops a batch run with exit status 2;
+    otherwise only the article at hand fails.
+    """
+
+    def __init__(self, message: str, *, path: object = None, fatal: bool = True):
+        super().__init__(message)
+        self.path = path
+        self.fatal = fatal
+
+    @classmethod
+    def of(cls, exc: OSError, path: object, doing: str, *, fatal: bool = True) -> "LocalFault":
+        """A fault from an OSError while `doing` something to `path`, with advice by errno."""
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            advice = "the disk is full; free some space and run the same command again (finished work is kept)"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            advice = "it is not writable; fix its permissions or choose another folder"
+        else:
+            advice = "check the file and the disk"
+        return cls(f"{doing} {path} failed ({reason}): {advice}", path=path, fatal=fatal)
+
+
+def local_fault(exc: BaseException | None) -> LocalFault | None:
+    """The LocalFault behind an exception, following __cause__ and __context__.
+
+    The openai client reports anything raised under it, our own HTTP layers included,
+    as a connection error; the layer's LocalFault is then its cause.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, LocalFault):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -28,7 +28,7 @@ def test_the_public_api_is_pinned():
         "extract", "aextract", "Extractor", "load_article",
         "Agreement", "Article", "ArticleRecord", "Party", "Provenance", "Quote", "Span", "Topic",
         "ExtractorError", "ConfigurationError", "ArticleLoadError", "ProviderError", "ReplayMissError",
-        "ExtractionError", "RefusalError", "ContentFilterError", "AccountError",
+        "ExtractionError", "RefusalError", "ContentFilterError", "AccountError", "LocalFault",
     ])
     for name in extractor.__all__:
         assert getattr(extractor, name) is not None

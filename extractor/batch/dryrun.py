@@ -8,11 +8,10 @@ from typing import Any
 from ..backends.llm import prompt
 from ..backends.llm.tokens import count_tokens
 from ..config import BatchOptions, Settings
-from ..core.article import load_article
 from ..errors import ArticleLoadError
 from ..schemas import ExtractionResponse
 from .budget import price_for
-from .discover import article_ids, discover
+from .discover import article_ids, discover, read_input
 
 # Completion tokens per article token: the mean over the fixture answers that bench/tokens.py reports.
 COMPLETION_PER_ARTICLE_TOKEN = 2.3
@@ -21,13 +20,17 @@ COMPLETION_PER_ARTICLE_TOKEN = 2.3
 def dry_run(options: BatchOptions, settings: Settings) -> dict[str, Any]:
     price = price_for(settings.model, options.price)
     paths = discover(options.input_dir, options.glob)[: options.limit]
-    ids = article_ids(paths, options.input_dir)
+    ids, clashes = article_ids(paths, options.input_dir)
     schema_tokens = count_tokens(json.dumps(ExtractionResponse.model_json_schema(), separators=(",", ":")), settings.model)
     system_tokens = count_tokens(prompt.system_prompt(), settings.model)
     rows, problems = [], []
     for path in paths:
+        if path in clashes:
+            problems.append({"article_id": ids[path], "problem": f"{path} would get the id of {clashes[path]}"})
+            continue
         try:
-            article = load_article(path, id=ids[path])
+            article = read_input(path, ids[path], options.input_dir, max_chars=options.max_chars,
+                                 follow_links=options.follow_links)
         except ArticleLoadError as exc:
             problems.append({"article_id": ids[path], "problem": str(exc)})
             continue

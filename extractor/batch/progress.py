@@ -38,7 +38,8 @@ def _k(n: int) -> str:
 
 
 class Progress:
-    def __init__(self, total: int, *, mode: str = "auto", stream: Any = None):
+    def __init__(self, total: int, *, mode: str = "auto", stream: Any = None, target: str | None = None):
+        """`target` says where requests go (the base URL without user or password), on the first line."""
         self.total = total
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
@@ -46,6 +47,8 @@ class Progress:
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "lines"
         self.mode = mode
+        if target and mode in ("bar", "lines"):
+            print(f"{total} articles; {target}", file=self.stream, flush=True)
         self._bar: RichProgress | None = None
         if mode == "bar":
             self._bar = RichProgress(

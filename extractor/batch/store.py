@@ -2,22 +2,38 @@
 
 records.jsonl is append-only while a run is going: one line per record,
 flushed and fsynced before the article counts as done. A kill at any instant
-can leave at most a torn last line, which the next run cuts off. A record that
-is redone (--force, a new prompt version or model, changed text) is appended;
-the file is compacted to the newest record per article id when the run ends,
-and at the start of the next run if a kill came first.
+can leave at most a torn last line, which the next run cuts off (a complete
+last line that only lacks its newline is kept). A record that is redone
+(--force, a new prompt version or model, changed text) is appended; the file
+is compacted to the newest record per article id when the run ends, and at
+the start of the next run if a kill came first.
+
+A line that is not a valid ArticleRecord (edited by hand, damaged on disk) is
+never fatal: the next run moves it to records.rejected.jsonl with its line
+number, says so, and redoes the article. Files written whole (run.json, the
+compacted records) go to a temporary file renamed into place. Any failure to
+write is a LocalFault naming the file; a full disk stops the run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from pydantic import ValidationError
+
+from ..config import redact
+from ..errors import LocalFault
 from ..schemas import ArticleRecord
+
+log = logging.getLogger("extractor")
+REJECTED_NAME = "records.rejected.jsonl"
 
 
 @dataclass(frozen=True)
@@ -37,20 +53,38 @@ class DoneKey:
         )
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
 def _fsync_append(handle: Any, line: str) -> None:
     handle.write(line)
     handle.flush()
     os.fsync(handle.fileno())
 
 
-def _atomic_write_lines(path: Path, lines: Iterator[str]) -> None:
+def _atomic_write_lines(path: Path, lines: Iterator[str | bytes], *, binary: bool = False) -> None:
+    """Write NAME.tmp, fsync it and rename it over NAME: readers see the old file or the new one, whole."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
+            for line in lines:
+                handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise LocalFault.of(exc, path, "writing") from exc
+
+
+def _why(exc: Exception) -> str:
+    """A short reason a line is not a record."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        return (f"{where}: " if where else "") + first["msg"]
+    return str(exc)[:200]
 
 
 class RecordStore:
@@ -58,72 +92,127 @@ class RecordStore:
 
     def __init__(self, path: Path):
         self.path = path
-        self.repaired_bytes = 0
+        self.rejected_path = path.with_name(REJECTED_NAME)
+        self.repaired_bytes = 0  # a torn last line left by a killed run, cut off
+        self.newline_added = False  # a complete last line without its newline, kept
+        self.rejected: list[dict[str, Any]] = []  # lines set aside this run: line number and reason
         self.done: dict[str, DoneKey] = {}  # article id -> key of its newest record
+        self.sources: dict[str, str] = {}  # record source path -> article id
         self._superseded = False  # some id has an older record above its newest one
         self._handle: Any = None
 
     def open(self) -> "RecordStore":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair_torn_tail()
-        if self.path.exists():
-            self._compact_and_index()
-        self._handle = self.path.open("a", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair_tail()
+            if self.path.exists():
+                self._check_and_index()
+            self._handle = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise LocalFault.of(exc, self.path, "opening") from exc
         return self
 
-    def _repair_torn_tail(self) -> None:
+    # -- opening: repair, set aside, index ------------------------------------------------------
+    def _repair_tail(self) -> None:
+        """Keep a valid last line that lacks its newline; cut a torn one."""
         if not self.path.exists():
             return
         with self.path.open("rb+") as handle:
             size = handle.seek(0, os.SEEK_END)
             if size == 0:
                 return
-            handle.seek(max(0, size - 1))
+            handle.seek(size - 1)
             if handle.read(1) == b"\n":
                 return
-            # Walk back to the last complete line and cut what follows.
-            position = size
+            position = size  # walk back to the end of the last complete line
             while position > 0:
                 step = min(65536, position)
                 handle.seek(position - step)
-                chunk = handle.read(step)
-                newline = chunk.rfind(b"\n")
+                newline = handle.read(step).rfind(b"\n")
                 if newline >= 0:
                     position = position - step + newline + 1
                     break
                 position -= step
-            handle.truncate(position)
-            self.repaired_bytes = size - position
+            handle.seek(position)
+            if _valid_line(handle.read(size - position)):
+                handle.seek(size)
+                handle.write(b"\n")
+                self.newline_added = True
+            else:
+                handle.truncate(position)
+                self.repaired_bytes = size - position
+            handle.flush()
+            os.fsync(handle.fileno())
 
-    def _compact_and_index(self) -> None:
-        count = 0
-        for record in self.iter_dicts():
-            self.done[record["article"]["id"]] = DoneKey.of(record)
-            count += 1
-        if count != len(self.done):  # an earlier run was killed between a redo and its compaction
-            self._superseded = True
-            self.compact()
+    def _scan(self) -> Iterator[tuple[int, bytes, ArticleRecord | Exception]]:
+        """(line number, line, record or why it is not one) for every non-blank line."""
+        with self.path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, line, ArticleRecord.model_validate_json(line)
+                except ValueError as exc:  # not JSON, or JSON that is not a record
+                    yield number, line, exc
 
-    def iter_dicts(self) -> Iterator[dict[str, Any]]:
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
+    def _check_and_index(self) -> None:
+        newest: dict[str, int] = {}
+        bad: list[tuple[int, bytes, Exception]] = []
+        records = 0
+        for number, line, record in self._scan():
+            if isinstance(record, Exception):
+                bad.append((number, line, record))
+                continue
+            records += 1
+            article = record.article
+            newest[article.id] = number
+            self.done[article.id] = DoneKey(article.sha256, record.provenance.prompt_version,
+                                            record.provenance.model, record.schema_version)
+            if article.source:
+                self.sources[article.source] = article.id
+        if bad:
+            self._set_aside(bad)
+        if bad or records != len(newest):  # a bad line, or a kill came between a redo and its compaction
+            self._rewrite(set(newest.values()))
 
+    def _set_aside(self, bad: list[tuple[int, bytes, Exception]]) -> None:
+        """Append bad lines to records.rejected.jsonl (fsynced before records.jsonl loses them)."""
+        entries = []
+        for number, line, exc in bad:
+            reason = _why(exc)
+            self.rejected.append({"line": number, "error": reason})
+            entries.append(json.dumps({
+                "line": number, "error": reason, "set_aside_at": _now(), "source": self.path.name,
+                "text": line.rstrip(b"\n").decode("utf-8", errors="backslashreplace"),
+            }, ensure_ascii=False) + "\n")
+            log.warning("%s line %d is not a valid record (%s); moved to %s, the article will be redone",
+                        self.path, number, reason, self.rejected_path)
+        with self.rejected_path.open("a", encoding="utf-8") as handle:
+            _fsync_append(handle, "".join(entries))
+
+    def _rewrite(self, keep: set[int]) -> None:
+        """records.jsonl with only the given (physical) line numbers, streamed, replaced atomically."""
+        def kept() -> Iterator[bytes]:
+            with self.path.open("rb") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if number in keep:
+                        yield line
+
+        _atomic_write_lines(self.path, kept(), binary=True)
+
+    # -- reading ---------------------------------------------------------------------------------
     def records(self) -> Iterator[ArticleRecord]:
-        """The records as typed objects, streamed."""
+        """The valid records as typed objects, streamed."""
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield ArticleRecord.model_validate_json(line)
+        for _, _, record in self._scan():
+            if not isinstance(record, Exception):
+                yield record
 
     def is_done(self, article_id: str, key: DoneKey) -> bool:
         return self.done.get(article_id) == key
 
+    # -- writing ---------------------------------------------------------------------------------
     async def append(self, record: ArticleRecord) -> None:
         """Write the record's line and return once it is on disk.
 
@@ -133,9 +222,12 @@ class RecordStore:
         """
         line = record.model_dump_json() + "\n"
         self._superseded = self._superseded or record.article.id in self.done
-        self._handle.write(line)
-        self._handle.flush()
-        await asyncio.to_thread(os.fsync, self._handle.fileno())
+        try:
+            self._handle.write(line)
+            self._handle.flush()
+            await asyncio.to_thread(os.fsync, self._handle.fileno())
+        except OSError as exc:
+            raise LocalFault.of(exc, self.path, "writing") from exc
         self.done[record.article.id] = DoneKey(
             record.article.sha256, record.provenance.prompt_version, record.provenance.model, record.schema_version
         )
@@ -148,47 +240,62 @@ class RecordStore:
             return
         self._superseded = False
         newest: dict[str, int] = {}
-        total = 0
-        for number, record in enumerate(self.iter_dicts()):
-            newest[record["article"]["id"]] = number
-            total = number + 1
-        if len(newest) == total:
+        lines = 0
+        for number, _, record in self._scan():
+            lines += 1
+            if not isinstance(record, Exception):
+                newest[record.article.id] = number
+        if len(newest) == lines:
             return
-        keep = set(newest.values())
         if self._handle is not None:
             self._handle.close()
-
-        def kept() -> Iterator[str]:
-            with self.path.open(encoding="utf-8") as handle:
-                for number, line in enumerate(line for line in handle if line.strip()):
-                    if number in keep:
-                        yield line
-
-        _atomic_write_lines(self.path, kept())
+        self._rewrite(set(newest.values()))
         if self._handle is not None:
             self._handle = self.path.open("a", encoding="utf-8")
 
     def close(self) -> None:
         if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+            handle, self._handle = self._handle, None
+            try:
+                handle.close()
+            except OSError as exc:  # what was not yet written could not be flushed; fsynced lines are safe
+                raise LocalFault.of(exc, self.path, "closing") from exc
+
+
+def _valid_line(line: bytes) -> bool:
+    try:
+        ArticleRecord.model_validate_json(line)
+    except ValueError:
+        return False
+    return True
 
 
 class FailureLog:
-    """failures.jsonl: this run's failures, one line each, written as they happen."""
+    """failures.jsonl: this run's failures, one line each, written as they happen, secrets masked."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, secrets: tuple[str, ...] = ()):
         self.path = path
         self.count = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = path.open("w", encoding="utf-8")  # a new run retries earlier failures
+        self.secrets = secrets
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = path.open("w", encoding="utf-8")  # a new run retries earlier failures
+        except OSError as exc:
+            raise LocalFault.of(exc, path, "opening") from exc
 
     def add(self, **entry: Any) -> None:
-        _fsync_append(self._handle, json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        line = redact(json.dumps(entry, ensure_ascii=False, default=str), *self.secrets) + "\n"
+        try:
+            _fsync_append(self._handle, line)
+        except OSError as exc:
+            raise LocalFault.of(exc, self.path, "writing") from exc
         self.count += 1
 
     def close(self) -> None:
-        self._handle.close()
+        try:
+            self._handle.close()
+        except OSError as exc:
+            raise LocalFault.of(exc, self.path, "closing") from exc
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

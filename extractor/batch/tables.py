@@ -2,18 +2,33 @@
 
 References are written out as names so a spreadsheet needs no joins. Rows
 stream from the records file, so memory does not grow with the dataset.
+
+CSV cells are safe to open in a spreadsheet: a text cell that begins with
+=, +, -, @, a tab or a carriage return would be read as a formula, so it gets
+a leading single quote (the OWASP advice for CSV injection). Each table is
+written to NAME.tmp and renamed into place, so a kill leaves the old table or
+the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, LocalFault
 from ..schemas import ArticleRecord, Span
 
 Row = dict[str, Any]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: formula-like strings get a leading single quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _offsets(spans: list[Span]) -> str:
@@ -64,30 +79,44 @@ TABLES: dict[str, Callable[[ArticleRecord], Iterator[Row]]] = {
 }
 
 
+def require_format(fmt: str) -> None:
+    """ConfigurationError, before any work, if the tables cannot be written in this format."""
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ConfigurationError("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
+
+
 def write_tables(records: Callable[[], Iterable[ArticleRecord]], out_dir: Path, fmt: str = "csv") -> list[Path]:
     """Write one file per table; `records` is called once per table so each pass streams."""
     if fmt == "none":
         return []
+    require_format(fmt)
     if fmt == "parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise ConfigurationError("--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     written: list[Path] = []
     for name, rows_of in TABLES.items():
         rows = (row for record in records() for row in rows_of(record))
-        if fmt == "csv":
-            path = out_dir / f"{name}.csv"
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                writer: csv.DictWriter | None = None
-                for row in rows:
-                    if writer is None:
-                        writer = csv.DictWriter(handle, fieldnames=list(row))
-                        writer.writeheader()
-                    writer.writerow(row)
-        else:
-            path = out_dir / f"{name}.parquet"
-            pq.write_table(pa.Table.from_pylist(list(rows)), path)
+        path = out_dir / f"{name}.{fmt}"
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            if fmt == "csv":
+                with tmp.open("w", encoding="utf-8", newline="") as handle:
+                    writer: csv.DictWriter | None = None
+                    for row in rows:
+                        if writer is None:
+                            writer = csv.DictWriter(handle, fieldnames=list(row))
+                            writer.writeheader()
+                        writer.writerow({key: csv_safe(value) for key, value in row.items()})
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            else:
+                pq.write_table(pa.Table.from_pylist(list(rows)), tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise LocalFault.of(exc, path, "writing") from exc
         written.append(path)
     return written

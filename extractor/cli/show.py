@@ -12,13 +12,25 @@ from ..schemas import ArticleRecord
 
 
 def show_records(path: Path, *, limit: int = 20, console: Console | None = None) -> None:
+    """Print up to `limit` records; a line that is not a record is skipped with a note naming it."""
     console = console or Console()
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle):
-            if number >= limit:
+    shown = 0
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if shown >= limit:
                 console.print(f"... more records in {escape(str(path))}")
                 break
-            console.print(record_tree(ArticleRecord.model_validate_json(line)))
+            try:
+                record = ArticleRecord.model_validate_json(line)
+            except ValueError as exc:
+                reason = str(exc).splitlines()[0][:160]
+                console.print(f"[yellow]line {number} of {escape(str(path))} is not a valid record "
+                              f"({escape(reason)}); skipped")
+                continue
+            console.print(record_tree(record))
+            shown += 1
 
 
 def record_tree(record: ArticleRecord) -> Tree:

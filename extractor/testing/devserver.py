@@ -9,7 +9,9 @@ Faults are drawn per request: 429 with Retry-After, 500/503, a malformed body,
 a response slower than the client's timeout, finish_reason=length, and a
 dropped connection. `--rate` enforces a real token bucket of R requests per
 second with 429 + Retry-After beyond it, and `--ratelimit-headers` sends
-x-ratelimit-* headers. It binds 127.0.0.1 only.
+x-ratelimit-* headers. `--p401` refuses requests as if the key were wrong, and
+`--echo-key` makes every error body repeat the Authorization header it got, as
+some proxies do (to test that no key leaks). It binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Faults:
     length: float = 0.0
     drop: float = 0.0
     content_filter: float = 0.0
+    p401: float = 0.0
     slow_seconds: float = 30.0
     retry_after: float = 0.05
 
@@ -62,6 +65,7 @@ class ServerConfig:
     burst: float | None = None
     ratelimit_headers: bool = False
     seed: int = 1234
+    echo_key: bool = False  # error bodies repeat the request's Authorization header
     # Providers' documented contracts and account states, enforced like the real thing:
     contract: str | None = None  # "openai-reasoning": GPT-5/o-series parameter rules
     quota_exhausted: bool = False  # every request: 429 insufficient_quota
@@ -198,7 +202,7 @@ class LoopbackServer:
             await asyncio.sleep(self.config.latency)
         for name, probability in (("429", faults.p429), ("5xx", faults.p5xx), ("malformed", faults.malformed),
                                   ("slow", faults.slow), ("length", faults.length), ("drop", faults.drop),
-                                  ("content_filter", faults.content_filter)):
+                                  ("content_filter", faults.content_filter), ("401", faults.p401)):
             if roll < probability:
                 return await self._fault(name, request, body)
             roll -= probability
@@ -227,19 +231,26 @@ class LoopbackServer:
             return reasoning_contract(body)
         return None
 
+    def _error(self, request: web.Request, message: str, status: int, headers: dict[str, str] | None = None
+               ) -> web.Response:
+        if self.config.echo_key:
+            message += f" (request sent Authorization: {request.headers.get('authorization', '')})"
+        return web.json_response({"error": {"message": message}}, status=status, headers=headers)
+
     async def _fault(self, name: str, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         self.counts[f"fault_{name}"] += 1
         faults = self.config.faults
         if name == "429":
-            return web.json_response({"error": {"message": "slow down"}}, status=429,
-                                     headers={"retry-after": str(faults.retry_after)})
+            return self._error(request, "slow down", 429, {"retry-after": str(faults.retry_after)})
         if name == "5xx":
-            return web.json_response({"error": {"message": "overloaded"}}, status=self.random.choice([500, 503]))
+            return self._error(request, "overloaded", self.random.choice([500, 503]))
+        if name == "401":
+            return self._error(request, "Incorrect API key provided", 401)
         if name == "malformed":
             return web.Response(status=200, body=b'{"id": "x", "choices": [', content_type="application/json")
         if name == "slow":
             await asyncio.sleep(faults.slow_seconds)
-            return web.json_response({"error": {"message": "too late"}}, status=504)
+            return self._error(request, "too late", 504)
         if name == "length":
             text = request_text(body)
             payload = completion_for(body, json.dumps(synthetic_answer(text))[:40],
@@ -317,20 +328,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", type=float)
     parser.add_argument("--ratelimit-headers", action="store_true")
     parser.add_argument("--seed", type=int, default=1234)
-    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop", "content_filter"):
+    for name in ("p429", "p5xx", "malformed", "slow", "length", "drop", "content_filter", "p401"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0)
     parser.add_argument("--slow-seconds", type=float, default=30.0)
     parser.add_argument("--retry-after", type=float, default=0.05)
+    parser.add_argument("--echo-key", action="store_true", help="Error bodies repeat the Authorization header.")
     parser.add_argument("--contract", choices=["openai-reasoning"])
     parser.add_argument("--quota-exhausted", action="store_true")
     parser.add_argument("--revoke-after", type=int)
     args = parser.parse_args(argv)
     faults = Faults(p429=args.p429, p5xx=args.p5xx, malformed=args.malformed, slow=args.slow, length=args.length,
-                    drop=args.drop, content_filter=args.content_filter, slow_seconds=args.slow_seconds,
-                    retry_after=args.retry_after)
+                    drop=args.drop, content_filter=args.content_filter, p401=args.p401,
+                    slow_seconds=args.slow_seconds, retry_after=args.retry_after)
     config = ServerConfig(fixtures=args.fixtures, latency=args.latency, faults=faults, rate=args.rate,
                           burst=args.burst, ratelimit_headers=args.ratelimit_headers, seed=args.seed,
-                          contract=args.contract, quota_exhausted=args.quota_exhausted,
+                          echo_key=args.echo_key, contract=args.contract, quota_exhausted=args.quota_exhausted,
                           revoke_after=args.revoke_after)
 
     async def serve() -> None:

@@ -107,14 +107,14 @@ def test_bad_inputs_each_get_one_actionable_failure_line(tmp_path, monkeypatch):
     (folder / "garbled.txt").write_text(" date 2025-99-99 \nTALLINN: Estonia and Finland discussed a Baltic Sea mechanism today.",
                                         encoding="utf-8")
 
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(self: Path) -> bytes:  # the suite runs as root, which reads any file; simulate a locked one
-        if self.name == "locked.txt":
+    def os_open(path, flags, *args, **kwargs):  # the suite runs as root, which reads any file; simulate a locked one
+        if str(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(self)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     with ThreadedServer(ServerConfig()) as server:
         config = BatchOptions(input_dir=folder, out_dir=tmp_path / "out", progress="none", max_chars=10_000)
         summary = run_batch(config, settings(server), retry=FAST)

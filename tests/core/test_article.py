@@ -97,3 +97,100 @@ def test_broken_symlink_and_directory(tmp_path):
     folder.mkdir()
     with pytest.raises(ArticleLoadError, match="directory"):
         load_article(folder)
+
+
+# -- reading safely: only regular files, never more than a bound ------------------------------------
+
+def _finishes(call, seconds: float = 5.0):
+    """Run call in a daemon thread; (finished, exception). A hang fails the test instead of the suite."""
+    import threading
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive(), outcome.get("error")
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "x.txt"
+    os.mkfifo(fifo)
+    finished, error = _finishes(lambda: load_article(fifo))
+    assert finished, "reading a FIFO blocked"
+    assert isinstance(error, ArticleLoadError) and "FIFO" in str(error)
+
+
+def test_a_link_to_dev_zero_is_refused_at_once(tmp_path):
+    link = tmp_path / "zero.txt"
+    link.symlink_to("/dev/zero")
+    finished, error = _finishes(lambda: load_article(link))
+    assert finished, "reading /dev/zero did not stop"
+    assert isinstance(error, ArticleLoadError) and "character device" in str(error)
+
+
+def test_a_big_file_is_refused_before_a_byte_is_read(tmp_path, monkeypatch):
+    import os
+
+    sparse = tmp_path / "sparse.txt"
+    with sparse.open("wb") as handle:
+        handle.truncate(1024 ** 3)  # 1 GB that costs no disk
+    read = []
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
+    with pytest.raises(ArticleLoadError, match="over the .*-byte limit"):
+        load_article(sparse, max_bytes=100_000)
+    assert read == []
+
+
+def test_reading_stops_at_the_bound(tmp_path, monkeypatch):
+    import os
+
+    from extractor.core.article import read_regular_file
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * 10_000)
+    real_stat = os.stat
+    # As if the file grew between the size check and the read: reading still stops at the bound.
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: os.stat_result((*real_stat(p)[:6], 10, *real_stat(p)[7:])))
+    read = []
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
+    with pytest.raises(Exception, match="grew past the 100-byte limit"):
+        read_regular_file(path, 100)
+    assert sum(read) <= 101
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_bom_are_decoded(tmp_path, encoding):
+    import codecs
+
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}.get(encoding, b"")
+    path = tmp_path / "wide.txt"
+    path.write_bytes(bom + " date 2025-01-01 \nWiśniewska met Türkiye's envoy.".encode(encoding))
+    article = load_article(path)
+    assert article.text == "Wiśniewska met Türkiye's envoy." and article.published == dt.date(2025, 1, 1)
+
+
+def test_utf16_without_a_bom_is_binary(tmp_path):
+    path = tmp_path / "wide.txt"
+    path.write_bytes("NATO met.".encode("utf-16-le"))
+    with pytest.raises(ArticleLoadError, match="binary"):
+        load_article(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_nul_byte_anywhere_is_binary(tmp_path, encoding):
+    path = tmp_path / "late_nul.txt"
+    path.write_bytes(("NATO met. " * 2000 + "\x00 and then more text.").encode(encoding))  # NUL after 20 KB
+    with pytest.raises(ArticleLoadError, match="binary"):
+        load_article(path)

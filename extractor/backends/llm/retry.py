@@ -25,7 +25,7 @@ from typing import Awaitable, Callable
 import openai
 
 from ...config import Settings, public_url, redact
-from ...errors import AccountError, ProviderError, ReplayMissError
+from ...errors import AccountError, ExtractorError, ProviderError, ReplayMissError, local_fault
 from ...http.fixtures import REPLAY_MISS
 
 _TRANSIENT_STATUS = {408, 409, 429}
@@ -60,6 +60,8 @@ def error_code(exc: BaseException) -> str | None:
 
 
 def is_transient(exc: BaseException) -> bool:
+    if local_fault(exc) is not None:  # our cache, a fixture or the disk failed: retrying cannot help
+        return False
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -94,10 +96,16 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
         return None
 
 
-def describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ProviderError:
-    """A ProviderError whose message says what went wrong and what to do, with secrets masked."""
+def describe_failure(exc: BaseException, settings: Settings, attempts: int, article_id: str) -> ExtractorError:
+    """A ProviderError whose message says what went wrong and what to do, with secrets masked.
+
+    A fault of a local file (cache, fixture, disk) under the client is returned as itself.
+    """
+    fault = local_fault(exc)
+    if fault is not None:
+        return fault
     status = getattr(exc, "status_code", None)
-    server_says = redact(str(getattr(exc, "message", exc)), settings.api_key)
+    server_says = redact(str(getattr(exc, "message", exc)), *settings.secrets())
     where = public_url(settings.base_url) or "api.openai.com"
     code = error_code(exc)
     if code == REPLAY_MISS:
