@@ -8,6 +8,13 @@ last line that only lacks its newline is kept). A record that is redone
 is compacted to the newest record per article id when the run ends, and at
 the start of the next run if a kill came first.
 
+Resuming a large folder must not mean parsing every record: records.index.jsonl
+holds, per line of records.jsonl, the article id, what makes it current (its
+DoneKey), its source and where the line ends. When the index ends exactly where
+records.jsonl does, it is the done-set; otherwise (no index, a kill between the
+two writes, a file edited by hand) every record is read and checked once and
+the index rebuilt.
+
 A line that is not a valid ArticleRecord (edited by hand, damaged on disk) is
 never fatal: the next run moves it to records.rejected.jsonl with its line
 number, says so, and redoes the article. Files written whole (run.json, the
@@ -18,6 +25,7 @@ write is a LocalFault naming the file; a full disk stops the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -34,6 +42,7 @@ from ..schemas import ArticleRecord
 
 log = logging.getLogger("extractor")
 REJECTED_NAME = "records.rejected.jsonl"
+INDEX_NAME = "records.index.jsonl"
 
 
 @dataclass(frozen=True)
@@ -98,16 +107,25 @@ class RecordStore:
         self.rejected: list[dict[str, Any]] = []  # lines set aside this run: line number and reason
         self.done: dict[str, DoneKey] = {}  # article id -> key of its newest record
         self.sources: dict[str, str] = {}  # record source path -> article id
+        self.index_path = path.with_name(INDEX_NAME)
+        self.read_index = False  # whether opening used the index instead of reading every record
         self._superseded = False  # some id has an older record above its newest one
         self._handle: Any = None
+        self._index: Any = None
+        self._size = 0  # bytes in records.jsonl: where the next line starts
 
     def open(self) -> "RecordStore":
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._repair_tail()
-            if self.path.exists():
+            if not self.path.exists():
+                self.index_path.unlink(missing_ok=True)  # an index of records that are gone
+            elif not self._load_index():
                 self._check_and_index()
+                self._write_index()
+            self._size = self.path.stat().st_size if self.path.exists() else 0
             self._handle = self.path.open("a", encoding="utf-8")
+            self._index = self.index_path.open("a", encoding="utf-8")
         except OSError as exc:
             raise LocalFault.of(exc, self.path, "opening") from exc
         return self
@@ -175,6 +193,44 @@ class RecordStore:
         if bad or records != len(newest):  # a bad line, or a kill came between a redo and its compaction
             self._rewrite(set(newest.values()))
 
+    def _load_index(self) -> bool:
+        """The done-set from the index, if it describes records.jsonl exactly as it is now."""
+        try:
+            size = self.path.stat().st_size
+            with self.index_path.open(encoding="utf-8") as handle:
+                entries = [json.loads(line) for line in handle if line.strip()]
+        except (OSError, ValueError):
+            return False
+        end = entries[-1].get("end") if entries else 0
+        if end != size or any(not isinstance(e, dict) or "id" not in e for e in entries):
+            return False
+        done, sources, ids = {}, {}, []
+        for entry in entries:
+            done[entry["id"]] = DoneKey(entry["sha256"], entry["prompt_version"], entry["model"],
+                                        entry["schema_version"])
+            if entry.get("source"):
+                sources[entry["source"]] = entry["id"]
+            ids.append(entry["id"])
+        self.done, self.sources = done, sources
+        self._superseded = len(set(ids)) != len(ids)  # a kill came between a redo and its compaction
+        self.read_index = True
+        return True
+
+    def _write_index(self) -> None:
+        """A fresh index of records.jsonl (read whole: used after a full check or a rewrite)."""
+        def lines() -> Iterator[str]:
+            end = 0
+            with self.path.open("rb") as handle:
+                for line in handle:
+                    end += len(line)
+                    try:
+                        record = json.loads(line)
+                        yield _index_line(DoneKey.of(record), record["article"].get("source"), end,
+                                          record["article"]["id"])
+                    except (ValueError, KeyError, TypeError):
+                        continue  # blank lines; bad ones were set aside before this runs
+        _atomic_write_lines(self.index_path, lines())
+
     def _set_aside(self, bad: list[tuple[int, bytes, Exception]]) -> None:
         """Append bad lines to records.rejected.jsonl (fsynced before records.jsonl loses them)."""
         entries = []
@@ -222,15 +278,19 @@ class RecordStore:
         """
         line = record.model_dump_json() + "\n"
         self._superseded = self._superseded or record.article.id in self.done
+        key = DoneKey(record.article.sha256, record.provenance.prompt_version, record.provenance.model,
+                      record.schema_version)
         try:
             self._handle.write(line)
             self._handle.flush()
             await asyncio.to_thread(os.fsync, self._handle.fileno())
+            self._size += len(line.encode("utf-8"))
+            # Not fsynced: the index can always be rebuilt from records.jsonl, and is when it lags.
+            self._index.write(_index_line(key, record.article.source, self._size, record.article.id))
+            self._index.flush()
         except OSError as exc:
             raise LocalFault.of(exc, self.path, "writing") from exc
-        self.done[record.article.id] = DoneKey(
-            record.article.sha256, record.provenance.prompt_version, record.provenance.model, record.schema_version
-        )
+        self.done[record.article.id] = key
 
     def compact(self) -> None:
         """Keep the newest record per article id; streams, so memory stays flat.
@@ -250,16 +310,30 @@ class RecordStore:
         if self._handle is not None:
             self._handle.close()
         self._rewrite(set(newest.values()))
+        self._write_index()
+        self._size = self.path.stat().st_size
         if self._handle is not None:
             self._handle = self.path.open("a", encoding="utf-8")
+            self._index.close()
+            self._index = self.index_path.open("a", encoding="utf-8")
 
     def close(self) -> None:
+        if self._index is not None:
+            index, self._index = self._index, None
+            with contextlib.suppress(OSError):  # a stale index is rebuilt on the next open
+                index.close()
         if self._handle is not None:
             handle, self._handle = self._handle, None
             try:
                 handle.close()
             except OSError as exc:  # what was not yet written could not be flushed; fsynced lines are safe
                 raise LocalFault.of(exc, self.path, "closing") from exc
+
+
+def _index_line(key: DoneKey, source: str | None, end: int, article_id: str) -> str:
+    return json.dumps({"id": article_id, "sha256": key.sha256, "prompt_version": key.prompt_version,
+                       "model": key.model, "schema_version": key.schema_version, "source": source, "end": end},
+                      ensure_ascii=False) + "\n"
 
 
 def _valid_line(line: bytes) -> bool:
