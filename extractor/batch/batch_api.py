@@ -332,17 +332,23 @@ class BatchApiRun:
                 self._update(job, found)
                 self.state.save()
                 return
-        if not job["input_file_id"]:
-            path = self.state.folder / job["input_file"]
-            with path.open("rb") as handle:
-                uploaded = await client.files.create(file=(path.name, handle), purpose="batch")
-            job["input_file_id"] = uploaded.id
+        try:
+            if not job["input_file_id"]:
+                path = self.state.folder / job["input_file"]
+                with path.open("rb") as handle:
+                    uploaded = await client.files.create(file=(path.name, handle), purpose="batch")
+                job["input_file_id"] = uploaded.id
+                self.state.save()
+            job["create_attempted"] = True
             self.state.save()
-        job["create_attempted"] = True
-        self.state.save()
-        batch = await client.batches.create(input_file_id=job["input_file_id"], endpoint=ENDPOINT,
-                                            completion_window=COMPLETION_WINDOW,
-                                            metadata={SUBMISSION_TAG: job["submission"]})
+            batch = await client.batches.create(input_file_id=job["input_file_id"], endpoint=ENDPOINT,
+                                                completion_window=COMPLETION_WINDOW,
+                                                metadata={SUBMISSION_TAG: job["submission"]})
+        except openai.NotFoundError:
+            # No Batch API at this server: nothing was created, so nothing stays in flight.
+            self.state.jobs.remove(job)
+            self.state.save()
+            raise
         self._update(job, batch)
         self.state.save()
 
@@ -423,9 +429,9 @@ class BatchApiRun:
         finally:
             for task in workers:
                 task.cancel()
+        problems = "; ".join(str(e.get("message")) for e in job["errors"] or []) or "no reason given"
         why = {"expired": ("BatchExpired", "the batch expired (24 h window) before this request ran"),
-               "failed": ("BatchFailed", "the batch failed validation: " + "; ".join(
-                   e.get("message", "") for e in job["errors"] or []) or "the batch failed"),
+               "failed": ("BatchFailed", f"the provider failed the whole batch ({problems})"),
                "cancelled": ("BatchCancelled", "the batch was cancelled")}
         kind, message = why.get(job["status"], ("BatchNotReturned", "the batch returned no result for this request"))
         for custom_id, meta in job["requests"].items():

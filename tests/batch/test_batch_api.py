@@ -89,7 +89,7 @@ def state(tmp: Path) -> dict:
 # -- the request bodies --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "md_json"])
-def test_request_body_is_exactly_what_a_realtime_read_sends_first(mode):
+def test_request_body_is_exactly_what_a_realtime_read_sends_first(mode, caplog):
     article = load_article(ARTICLES / "seed_003_eu_india.txt")
     endpoint = Endpoint(steps=[from_fixtures])
     backend = OpenAIBackend(Settings(api_key=FAKE_KEY, mode=mode), client=async_client(endpoint))
@@ -100,9 +100,12 @@ def test_request_body_is_exactly_what_a_realtime_read_sends_first(mode):
         await backend.read(task)
         return body
 
-    body = asyncio.run(both())
+    with caplog.at_level("DEBUG", logger="instructor"):
+        body = asyncio.run(both())
     assert body == endpoint.requests[0]  # the same JSON on the wire: mode, messages, parameters
     assert ("tools" in body) == (mode == "tools") and "max_retries" not in body
+    # Preparing "fails" inside instructor on purpose; that must not log the whole prompt as an error.
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_submit_writes_one_request_per_article_and_records_the_job_before_polling(tmp_path):
@@ -274,6 +277,16 @@ def test_collecting_with_other_settings_than_the_job_was_submitted_with_is_refus
         with pytest.raises(ConfigurationError, match="submitted with model 'gpt-5-mini'"):
             run(server, tmp_path, wait=True, settings={"model": "gpt-4o-mini"})
     assert len(state(tmp_path)["jobs"]) == 1  # still there, to collect with the right model
+
+
+def test_a_server_without_a_batch_api_is_a_usage_error_and_leaves_nothing_in_flight(tmp_path):
+    from extractor.testing.devserver import ThreadedServer
+
+    articles(tmp_path / "in", NAMES[:1])
+    with ThreadedServer(ServerConfig()) as server:  # chat completions only: /v1/files is a 404
+        with pytest.raises(ConfigurationError, match="no Batch API"):
+            run(server, tmp_path)
+    assert state(tmp_path)["jobs"] == []
 
 
 def test_dry_run_shows_the_batch_discount(tmp_path):
