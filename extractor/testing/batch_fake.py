@@ -59,6 +59,7 @@ class BatchScript:
 
     statuses: tuple[str, ...] = STEPS
     answered: int | None = None
+    errors: tuple[dict[str, Any], ...] = ()  # for a scripted "failed": e.g. token_limit_exceeded
 
 
 def synthetic_reply(body: dict[str, Any]) -> Reply:
@@ -184,6 +185,8 @@ class BatchFake:
             data["finalizing_at"] = now
         elif status == "failed":
             data["failed_at"] = now
+            if script.errors and not data["errors"]:
+                data["errors"] = {"object": "list", "data": [dict(e) for e in script.errors]}
         elif status in ("completed", "expired"):
             data[f"{status}_at"] = now
             self._finish(batch, expire=status == "expired")

@@ -279,6 +279,41 @@ def test_collecting_with_other_settings_than_the_job_was_submitted_with_is_refus
     assert len(state(tmp_path)["jobs"]) == 1  # still there, to collect with the right model
 
 
+def test_a_failed_batch_lists_every_article_and_the_next_run_submits_them_again(tmp_path):
+    loaded = articles(tmp_path / "in", NAMES[:2])
+    limit = {"code": "token_limit_exceeded", "message": "Enqueued token limit reached for gpt-5-mini."}
+    with fake(from_fixture_answers(loaded), BatchScript(("validating", "failed"), errors=(limit,))) as server:
+        failed = run(server, tmp_path, wait=True)
+        failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
+        retried = run(server, tmp_path, wait=True)
+    assert [f["error_type"] for f in failures] == ["BatchFailed", "BatchFailed"]
+    assert "Enqueued token limit" in failures[0]["message"] and exit_code(failed) == 1
+    assert retried["counts"]["submitted"] == 2 and retried["counts"]["ok"] == 2
+
+
+def test_a_folder_over_the_per_file_limit_is_split_into_several_jobs(tmp_path, monkeypatch):
+    loaded = articles(tmp_path / "in", NAMES[:3])
+    monkeypatch.setattr(batch_api, "MAX_REQUESTS", 2)
+    with fake(from_fixture_answers(loaded)) as server:
+        submitted = run(server, tmp_path)
+        jobs = state(tmp_path)["jobs"]
+        done = run(server, tmp_path, wait=True)
+    assert [len(job["requests"]) for job in jobs] == [2, 1] and submitted["counts"]["submitted"] == 3
+    assert done["counts"]["ok"] == 3 and len(state(tmp_path)["finished"]) == 2
+    assert sorted(r["article"]["id"] for r in read_jsonl(tmp_path / "out" / "records.jsonl")) == sorted(NAMES[:3])
+
+
+def test_max_cost_stops_submitting_at_the_batch_price(tmp_path):
+    articles(tmp_path / "in", NAMES[:3])
+    one = dry_run_batch_api(BatchOptions(input_dir=tmp_path / "in", out_dir=tmp_path / "out"),
+                            Settings(api_key=FAKE_KEY))["articles"][0]["est_cost_usd"]
+    with fake() as server:
+        summary = run(server, tmp_path, max_cost=one * 1.5)  # room for the first article only
+    failures = read_jsonl(tmp_path / "out" / "failures.jsonl")
+    assert summary["counts"]["submitted"] == 1 and len(state(tmp_path)["jobs"][0]["requests"]) == 1
+    assert [f["error_type"] for f in failures] == ["BudgetExceeded", "BudgetExceeded"] and exit_code(summary) == 1
+
+
 def test_a_server_without_a_batch_api_is_a_usage_error_and_leaves_nothing_in_flight(tmp_path):
     from extractor.testing.devserver import ThreadedServer
 
