@@ -156,7 +156,7 @@ class BatchApiRun:
         self.cost_at_list_price = 0.0
         self.collected = False
         self._store: RecordStore | None = None
-        self._failures: FailureLog | None = None
+        self._failures: _Failures | None = None
 
     # -- outputs, opened only by runs that write them -------------------------------------------
     def store(self) -> RecordStore:
@@ -191,8 +191,7 @@ class BatchApiRun:
                 await self.wait_for_jobs(client)
             elif not submitted_now:
                 await self.poll_once(client, announce=True)
-            self.status = ("in_flight" if self.state.jobs else "completed" if self.collected or submitted_now
-                           else "nothing_to_do")
+            self.status = "in_flight" if self.state.jobs else "completed" if self.collected else "nothing_to_do"
         except asyncio.CancelledError:  # SIGTERM; state.json has every step so far: the next run carries on
             self.status = "interrupted"
         except KeyboardInterrupt:
@@ -676,10 +675,12 @@ def exit_code(summary: dict[str, Any]) -> int:
 
 def summary_line(summary: dict[str, Any]) -> str:
     counts = summary["counts"]
-    return (f"{summary['status']}: {counts['ok']} ok ({counts['reasked_realtime']} re-asked in real time), "
+    line = (f"{summary['status']}: {counts['ok']} ok ({counts['reasked_realtime']} re-asked in real time), "
             f"{counts['failed']} failed, {counts['skipped']} skipped, {counts['duplicates']} duplicates, "
-            f"{counts['submitted']} submitted, {counts['in_flight']} in flight; "
-            f"est. ${summary['cost_usd']['estimated']:.4f} at the Batch API price")
+            f"{counts['submitted']} submitted, {counts['in_flight']} in flight")
+    if counts["ok"]:
+        line += f"; est. ${summary['cost_usd']['estimated']:.4f} at the Batch API price"
+    return line
 
 
 def dry_run_batch_api(options: BatchOptions, settings: Settings) -> dict[str, Any]:
