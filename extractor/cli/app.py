@@ -123,6 +123,9 @@ def batch(
     model: Optional[str] = typer.Option(None, help=MODEL_HELP),
     reasoning_effort: Optional[str] = typer.Option(None, help=EFFORT_HELP),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
+    batch_api: bool = typer.Option(False, "--batch-api", help="Use the provider's Batch API (50% cheaper, results "
+                                   "within 24 h): the first run submits, later runs poll and collect."),
+    wait: bool = typer.Option(False, "--wait", help="With --batch-api: poll until the job ends, then collect."),
 ) -> None:
     """Extract every article in a folder; re-running resumes where the last run stopped.
 
@@ -152,6 +155,10 @@ def batch(
                     raise ConfigurationError(
                         "--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
             settings = _settings(backend, model, mode, replay, reasoning_effort, record)
+            if wait and not batch_api:
+                raise ConfigurationError("--wait polls a Batch API job: use it with --batch-api")
+            if batch_api:
+                _batch_api(options, settings, dry_run=dry_run, wait=wait)
             if dry_run:
                 _print_dry_run(run_dry(options, settings))
                 return
@@ -177,12 +184,33 @@ def batch(
     raise typer.Exit(code)
 
 
+def _batch_api(options, settings, *, dry_run: bool, wait: bool) -> None:
+    """`batch --batch-api`: submit, or poll and collect (extractor/batch/batch_api.py); always exits."""
+    from ..batch import batch_api
+
+    if dry_run:
+        _print_dry_run(batch_api.dry_run_batch_api(options, settings))
+        raise typer.Exit(EXIT_OK)
+    try:
+        summary = batch_api.run_batch_api(options, settings, wait=wait, echo=lambda line: typer.echo(line, err=True))
+    except (ConfigurationError, typer.Exit):
+        raise
+    except ExtractorError as exc:
+        _fail(str(exc), EXIT_FAILURES)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; a submitted job keeps running at the provider and {options.out_dir} keeps its state: "
+              "run the same command again to poll", 130)
+    typer.echo(batch_api.summary_line(summary), err=True)
+    raise typer.Exit(batch_api.exit_code(summary))
+
+
 def _print_dry_run(report: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"dry run: {report['model']} (fixed prompt part {report['fixed_prompt_tokens']} tokens)")
+    pricing = f", {report['pricing']}" if report.get("pricing") else ""
+    table = Table(title=f"dry run: {report['model']}{pricing} (fixed prompt part {report['fixed_prompt_tokens']} tokens)")
     for column in ("article", "chars", "prompt tokens", "est. completion", "est. USD"):
         table.add_column(column, justify="left" if column == "article" else "right")
     for row in report["articles"]:

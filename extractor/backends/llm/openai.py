@@ -10,6 +10,7 @@ and replay layers. Every request carries the article's identity in headers
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -22,6 +23,7 @@ import httpx2
 import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
+from openai.types.chat import ChatCompletion
 from openai.types.chat.chat_completion_message_function_tool_call import (
     ChatCompletionMessageFunctionToolCall,
     Function,
@@ -76,7 +78,9 @@ class _Calls:
     def saw(self, raw: Any) -> Any:
         if raw.headers.get(CACHE_HEADER) == "hit":
             self.cache_hits += 1
-        completion = raw.parse()
+        return self.count(raw.parse())
+
+    def count(self, completion: Any) -> Any:
         usage = getattr(completion, "usage", None)
         if usage is not None:
             details = getattr(usage, "prompt_tokens_details", None)
@@ -248,10 +252,45 @@ class OpenAIBackend:
         return request
 
     async def read(self, task: Task) -> Candidates:
+        return await self._read(task)
+
+    async def request_body(self, task: Task) -> dict[str, Any]:
+        """The JSON body `read` sends on its first ask for this task (for a Batch API input file).
+
+        instructor prepares the request as for a real read (tools or response_format, the mode's
+        messages, the profile's parameters); the create() it calls keeps the kwargs instead of sending.
+        """
+        async def keep(**kwargs: Any) -> Any:
+            raise _Prepared(self.adaptations.apply(self._structured(kwargs)))
+
+        patched = instructor.patch(create=keep, mode=self.mode)
+        token = _QUIET.set(True)
+        try:
+            await patched(**{**self._request(task.text), "max_retries": 0})
+        except Exception as exc:  # noqa: BLE001 - the kept kwargs ride on the exception
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, _Prepared):
+                cause = cause.__cause__ or cause.__context__
+            if cause is None:
+                raise
+            return json.loads(json.dumps(cause.kwargs))  # plain JSON, as it would go on the wire
+        finally:
+            _QUIET.reset(token)
+        raise RuntimeError("instructor returned without calling create()")
+
+    async def read_batch_answer(self, task: Task, completion: dict[str, Any]) -> Candidates:
+        """`read`, with the first ask answered by a Batch API chat.completion body.
+
+        The answer is inspected, salvaged and checked as a real-time answer is; if it fails, the
+        re-asks go to the server in real time, with the errors fed back, exactly as in `read`.
+        """
+        return await self._read(task, first=completion)
+
+    async def _read(self, task: Task, first: dict[str, Any] | None = None) -> Candidates:
         calls = _Calls()
         review = AnswerReview(check=task.check)
         request = self._request(task.text)
-        patched = instructor.patch(create=self._create_for(task, calls), mode=self.mode)
+        patched = instructor.patch(create=self._create_for(task, calls, first), mode=self.mode)
         # A refusal, an empty answer or an answer cut off well below the cap is asked once more.
         extra_ask = True
         while True:
@@ -268,12 +307,21 @@ class OpenAIBackend:
             kept = review.answers[-1] if review.answers else None
             return self._candidates(result, calls, kept)
 
-    def _create_for(self, task: Task, calls: _Calls) -> Any:
-        """The create() instructor drives: one ask, with transient retries, headers and answer inspection."""
+    def _create_for(self, task: Task, calls: _Calls, first: dict[str, Any] | None = None) -> Any:
+        """The create() instructor drives: one ask, with transient retries, headers and answer inspection.
+
+        With `first`, the first ask is answered by that completion body (from the Batch API) instead.
+        """
 
         async def create(**kwargs: Any) -> Any:
             calls.asks += 1
             kwargs = self._structured(kwargs)
+            if first is not None and calls.asks == 1:
+                calls.attempts += 1
+                completion = calls.count(ChatCompletion.construct(**first))
+                return inspect_answer(completion, tools=self.settings.mode == "tools", notes=calls.notes)
+            if first is not None and calls.asks == 2:
+                calls.notes.append("the Batch API answer was not usable as it was; asked again in real time")
             kwargs["extra_headers"] = {
                 **(kwargs.get("extra_headers") or {}), ARTICLE_HEADER: task.sha256, ASK_HEADER: str(calls.asks),
             }
@@ -395,6 +443,25 @@ class OpenAIBackend:
             warnings=list(dict.fromkeys(warnings)),
         )
 
+
+class _Prepared(Exception):
+    """Carries the kwargs instructor prepared, out of a create() that sends nothing."""
+
+    def __init__(self, kwargs: dict[str, Any]):
+        super().__init__("request prepared, not sent")
+        self.kwargs = kwargs
+
+
+# instructor logs every failed create() with its full request; preparing a request body "fails" on purpose.
+_QUIET: ContextVar[bool] = ContextVar("extractor_preparing_request", default=False)
+
+
+class _QuietWhilePreparing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _QUIET.get()
+
+
+logging.getLogger("instructor.v2.retry").addFilter(_QuietWhilePreparing())
 
 # An answer cut off below this share of max_tokens stopped early: it is asked once more.
 EARLY_CUT_SHARE = 0.5
