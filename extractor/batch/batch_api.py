@@ -52,6 +52,7 @@ from ..report import write_report
 from ..schemas import SCHEMA_VERSION, Article, ArticleRecord, ExtractionResponse
 from .budget import price_for
 from .discover import article_ids, discover, read_input
+from .lock import OutputLock
 from .dryrun import COMPLETION_PER_ARTICLE_TOKEN, dry_run
 from .gate import Gate
 from .store import DoneKey, RecordStore, write_json_atomic
@@ -670,7 +671,8 @@ def run_batch_api(options: BatchOptions, settings: Settings, *, wait: bool = Fal
         options.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigurationError(f"cannot create output directory {options.out_dir}: {exc.strerror}") from None
-    return asyncio.run(BatchApiRun(options, settings, wait=wait, poll=poll, retry=retry, echo=echo).run())
+    with OutputLock(options.out_dir):  # one run per output folder, realtime or Batch API alike
+        return asyncio.run(BatchApiRun(options, settings, wait=wait, poll=poll, retry=retry, echo=echo).run())
 
 
 def exit_code(summary: dict[str, Any]) -> int:
