@@ -16,6 +16,11 @@ In files, a JSON answer (tool call arguments or message content) is written as
 an object rather than an escaped string, so a person can read it next to the
 article; answers that are not a JSON object (truncated, prose) stay strings.
 
+A chunk of a long article has fixtures of its own: the same format with a
+`"chunk": "i/n start:end"` field (the chunk header's value), written to
+`<sha256 prefix>.part<i>of<n>.json`. A fixture without it answers requests
+about the whole article.
+
 Exchange n answers the n-th ask for the article (the ask header); transient
 retries of one ask get the same answer. A completion recorded in one
 instructor mode can be served to a request in another: the structured answer
@@ -42,11 +47,11 @@ REPLAY_MISS = "replay_miss"
 
 
 class FixtureIndex:
-    """Every fixture file under a directory, found by article sha256."""
+    """Every fixture file under a directory, found by article sha256 (and chunk, for a chunk's)."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self._by_sha: dict[str, Path] = {}
+        self._by_key: dict[tuple[str, str | None], Path] = {}
         if self.root.is_dir():
             for path in sorted(self.root.rglob("*.json")):
                 try:
@@ -54,15 +59,17 @@ class FixtureIndex:
                 except (OSError, ValueError):
                     continue
                 if isinstance(data, dict) and data.get("fixture_format") and data.get("article_sha256"):
-                    self._by_sha.setdefault(data["article_sha256"], path)
+                    self._by_key.setdefault((data["article_sha256"], data.get("chunk") or None), path)
 
-    def load(self, sha256: str) -> dict[str, Any] | None:
-        path = self._by_sha.get(sha256)
+    def load(self, sha256: str, chunk: str | None = None) -> dict[str, Any] | None:
+        path = self._by_key.get((sha256, chunk or None))
         return json.loads(path.read_text(encoding="utf-8")) if path else None
 
-    def answer(self, request: dict[str, Any], sha256: str | None, ask: int) -> tuple[int, dict[str, Any]] | None:
-        """(status, body) for the ask-th request about an article, or None when nothing was recorded."""
-        fixture = self.load(sha256) if sha256 else None
+    def answer(self, request: dict[str, Any], sha256: str | None, ask: int,
+               chunk: str | None = None) -> tuple[int, dict[str, Any]] | None:
+        """(status, body) for the ask-th request about an article (or one chunk of it), or None when
+        nothing was recorded."""
+        fixture = self.load(sha256, chunk) if sha256 else None
         if not fixture or not fixture.get("exchanges"):
             return None
         exchanges = fixture["exchanges"]
@@ -80,10 +87,11 @@ class Replayer:
         self.index = FixtureIndex(Path(directory))
 
     def lookup(self, exchange: Exchange) -> httpx2.Response:
-        answered = self.index.answer(exchange.json(), exchange.article, exchange.ask)
+        answered = self.index.answer(exchange.json(), exchange.article, exchange.ask, exchange.chunk)
         if answered is None:
+            part = f" (chunk {exchange.chunk})" if exchange.chunk else ""
             message = (
-                f"no recorded response for the article with sha256 {exchange.article} in {self.index.root}; "
+                f"no recorded response for the article with sha256 {exchange.article}{part} in {self.index.root}; "
                 "record one with --record DIR, or run without --replay"
             )
             return httpx2.Response(404, json={"error": {"message": message, "type": REPLAY_MISS, "code": REPLAY_MISS}})
@@ -120,6 +128,7 @@ class Recorder:
             "origin": "recorded",
             "note": f"Recorded from {httpx2.URL(exchange.url).host} by `extractor --record`.",
             "article_sha256": exchange.article,
+            **({"chunk": exchange.chunk} if exchange.chunk else {}),
             "prompt_version": self.prompt_version,
             "model": request.get("model") or self.model,
             "exchanges": [],
@@ -130,11 +139,12 @@ class Recorder:
         if exchange.article is None or answer is None or response.status_code != 200:
             return
         request = exchange.json()
-        path = self.directory / f"{exchange.article[:16]}.json"
+        path = self.directory / f"{exchange.article[:16]}{_part_suffix(exchange.chunk)}.json"
         with self._lock:
             fixture = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
             # A recording made for another prompt, or over a hand-written fixture, starts afresh.
-            if not fixture or fixture.get("origin") != "recorded" or fixture.get("prompt_version") != self.prompt_version:
+            if (not fixture or fixture.get("origin") != "recorded" or fixture.get("prompt_version") != self.prompt_version
+                    or fixture.get("chunk") != exchange.chunk):
                 fixture = self._fresh(exchange, request)
             exchanges = fixture["exchanges"]
             entry = {"status": 200, "body": readable(answer)}
@@ -149,3 +159,11 @@ class Recorder:
 
     def close(self) -> None:
         return None
+
+
+def _part_suffix(chunk: str | None) -> str:
+    """'.part2of3' for chunk '2/3 24810:50112'; nothing for a whole article."""
+    if not chunk:
+        return ""
+    index, _, count = chunk.split(" ", 1)[0].partition("/")
+    return f".part{int(index)}of{int(count)}" if index.isdigit() and count.isdigit() else ".part"

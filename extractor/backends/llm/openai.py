@@ -33,7 +33,7 @@ from ... import _compat
 from ...batch.gate import Gate
 from ...config import Settings, redact
 from ...errors import ContentFilterError, ExtractionError, RefusalError
-from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, Layer, LayeredTransport
+from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, CHUNK_HEADER, Layer, LayeredTransport
 from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
 from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
 from ..base import Candidates, Task
@@ -229,12 +229,12 @@ class OpenAIBackend:
         return stop
 
     # -- one task ------------------------------------------------------------------------------
-    def _request(self, text: str) -> dict[str, Any]:
+    def _request(self, task: Task) -> dict[str, Any]:
         """The request, with the parameters the model family accepts (profiles.py)."""
         profile, settings = self.profile, self.settings
         request: dict[str, Any] = {
             "model": settings.model,
-            "messages": prompt.messages(text),
+            "messages": prompt.messages(task.text, task.context),
             "response_model": _RESPONSE_MODEL,
             "max_retries": settings.max_reasks,
             profile.token_parameter: self.max_tokens,
@@ -249,7 +249,7 @@ class OpenAIBackend:
     async def read(self, task: Task) -> Candidates:
         calls = _Calls()
         review = AnswerReview(check=task.check)
-        request = self._request(task.text)
+        request = self._request(task)
         patched = instructor.patch(create=self._create_for(task, calls), mode=self.mode)
         # A refusal, an empty answer or an answer cut off well below the cap is asked once more.
         extra_ask = True
@@ -274,6 +274,7 @@ class OpenAIBackend:
             calls.asks += 1
             kwargs["extra_headers"] = {
                 **(kwargs.get("extra_headers") or {}), ARTICLE_HEADER: task.sha256, ASK_HEADER: str(calls.asks),
+                **({CHUNK_HEADER: task.context.label} if task.context is not None else {}),
             }
             async for attempt in AsyncRetrying(
                 sleep=self.retry.asleep, stop=self._stop_for(calls), wait=self._wait,
