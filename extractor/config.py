@@ -35,6 +35,7 @@ _ENV = {
     "EXTRACTOR_TIMEOUT": "timeout",
     "EXTRACTOR_MAX_TOKENS": "max_tokens",
     "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
+    "EXTRACTOR_CHUNK_TOKENS": "chunk_tokens",
 }
 
 
@@ -66,6 +67,10 @@ class Settings(BaseModel):
     max_tokens: int | None = Field(None, ge=1, description="Completion token cap; default by model family.")
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         None, description="For reasoning models; default the lowest the model accepts.")
+    chunk_tokens: int | None = Field(
+        None, ge=200, description="Articles over this many tokens (the model's tokenizer) are read in overlapping "
+                                  "chunks of at most this many, concurrently, then merged; default a third of "
+                                  "the completion cap, within 1,000-6,000.")
 
     @field_validator("mode")
     @classmethod
@@ -138,7 +143,7 @@ class BatchOptions(BaseModel):
     no_cache: bool = False
     record: Path | None = None
     replay: Path | None = None
-    max_chars: int = Field(30_000, ge=1)
+    max_chars: int = Field(5_000_000, ge=1)  # long articles are chunked; this only stops absurd inputs
     price: str | None = None
     max_cost: float | None = Field(None, ge=0)
     tables: Literal["csv", "parquet", "none"] = "csv"
