@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) bench/tokens.py
 	$(PY) bench/throughput.py
 	$(PY) bench/ratelimit.py
+	$(PY) bench/chunks.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -243,3 +243,14 @@ def test_a_batch_reads_a_long_article_through_the_dev_server_and_counts_it_once(
     assert run["counts"]["ok"] == 1
     assert run["tokens"]["prompt"] == record["provenance"]["usage"]["prompt_tokens"] > 0
     assert summary is not None
+
+
+def test_the_dev_server_draws_synthetic_answers_from_the_chunk_not_its_roster():
+    from extractor.testing.devserver import request_text, synthetic_answer
+
+    context = ChunkContext(2, 3, 10, 20, (RosterEntry("Helena Carreira", "person", "Defence Minister"),),
+                           "Helena Carreira")
+    body = {"messages": prompt.messages("The frigates sailed from Lisbon on Monday night at high tide.", context)}
+    assert request_text(body) == "The frigates sailed from Lisbon on Monday night at high tide."
+    assert request_text({"messages": prompt.messages("Plain article text here.")}) == "Plain article text here."
+    assert "Carreira" not in json.dumps(synthetic_answer(request_text(body)))

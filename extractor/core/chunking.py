@@ -36,7 +36,7 @@ from .normalize import same_entity
 
 TokenCounter = Callable[[str], int]
 
-# A full answer runs up to about 2.4 times its text's tokens on dense news (BENCHMARKS.md, "Long documents"),
+# A full answer runs up to about 2.8 times its text's tokens on dense news (BENCHMARKS.md, "Long documents"),
 # and an answer cut off by the completion cap loses items: by default a chunk is a third of the cap, within
 # these bounds.
 MAX_DEFAULT_CHUNK_TOKENS = 6000
