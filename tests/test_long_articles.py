@@ -17,6 +17,7 @@ from extractor.backends.base import Candidates, ChunkContext, RosterEntry, Task
 from extractor.backends.llm import prompt
 from extractor.batch.runner import run_batch
 from extractor.config import BatchOptions, Settings
+from extractor.errors import ExtractionError
 from extractor.core import pipeline
 from extractor.core.chunking import ChunkPolicy
 from extractor.core.normalize import same_entity
@@ -254,3 +255,30 @@ def test_the_dev_server_draws_synthetic_answers_from_the_chunk_not_its_roster():
     assert request_text(body) == "The frigates sailed from Lisbon on Monday night at high tide."
     assert request_text({"messages": prompt.messages("Plain article text here.")}) == "Plain article text here."
     assert "Carreira" not in json.dumps(synthetic_answer(request_text(body)))
+
+
+class FailingSecond(Waiting):
+    """Chunk 2 fails at once; the others would wait forever if they were not cancelled."""
+
+    def __init__(self, chunks: int):
+        super().__init__(chunks)
+        self.cancelled = 0
+
+    async def read(self, task: Task) -> Candidates:
+        if task.context.index == 2:
+            raise ExtractionError(f"article {task.article.id}: the model gave no usable answer", article_id="a")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+
+def test_a_failed_chunk_fails_the_article_names_the_chunk_and_stops_the_others():
+    article = load_article("\n\n".join(f"Paragraph {n} tells of ships at sea near port {n}." for n in range(60)))
+    policy = ChunkPolicy(120, lambda text: len(text.split()))
+    count = len(policy.split(article.text))
+    backend = FailingSecond(count)
+    with pytest.raises(ExtractionError, match=rf"no usable answer \(chunk 2/{count} of a long article, characters"):
+        asyncio.run(pipeline.run(article, backend, policy))
+    assert backend.cancelled == count - 1

@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Iterable, TypeVar
 
 from extractor.backends.base import Backend, Candidates, ChunkContext, Task
 from extractor.backends.rules import read_rules
+from extractor.errors import ExtractorError
 from extractor.schemas import Article, ArticleRecord, ExtractionResponse, Provenance
 
 from .chunking import Chunk, ChunkPolicy, contexts, first_pass
@@ -99,12 +100,23 @@ async def _run_chunked(article: Article, backend: Backend, chunking: ChunkPolicy
     names = NameIndex(text)
     checks = [ArticleCheck(chunk.text, names) for chunk in chunks]
     answers = await _all(
-        backend.read(Task(article=article, text=chunk.text, check=check, context=context))
+        _read_chunk(backend, Task(article=article, text=chunk.text, check=check, context=context))
         for chunk, check, context in zip(chunks, checks, planned)
     )
     candidates, grounded = merge(
         [ChunkAnswer(chunk, answer, check.grounder) for chunk, answer, check in zip(chunks, answers, checks)], notes)
     return _record(article, candidates, grounded, normalize(grounded, text, names))
+
+
+async def _read_chunk(backend: Backend, task: Task) -> Candidates:
+    try:
+        return await backend.read(task)
+    except ExtractorError as exc:  # the message says which part of the article failed
+        where = task.context
+        if where is not None and exc.args:
+            exc.args = (f"{exc.args[0]} (chunk {where.index}/{where.count} of a long article, characters "
+                        f"{where.start}-{where.end})", *exc.args[1:])
+        raise
 
 
 def _plan(chunks: list[Chunk]) -> tuple[list[ChunkContext], str | None]:
