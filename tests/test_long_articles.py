@@ -282,3 +282,15 @@ def test_a_failed_chunk_fails_the_article_names_the_chunk_and_stops_the_others()
     with pytest.raises(ExtractionError, match=rf"no usable answer \(chunk 2/{count} of a long article, characters"):
         asyncio.run(pipeline.run(article, backend, policy))
     assert backend.cancelled == count - 1
+
+
+def test_the_chunk_size_is_configured_from_the_environment_and_checked():
+    from extractor.errors import ConfigurationError
+
+    assert Settings.from_env({"EXTRACTOR_CHUNK_TOKENS": "3000"}).chunk_tokens == 3000
+    with pytest.raises(ConfigurationError, match="EXTRACTOR_CHUNK_TOKENS"):
+        Settings.from_env({"EXTRACTOR_CHUNK_TOKENS": "10"})
+    assert Extractor(backend="rules", settings=Settings(chunk_tokens=3000)).chunking.max_tokens == 3000
+    assert Extractor(backend="rules").chunking.max_tokens == 6000  # no completion cap: the largest default
+    with Extractor(settings=Settings(model="gpt-5-mini"), replay=LONG) as extractor:
+        assert extractor.chunking.max_tokens == 8192 // 3  # a third of gpt-5-mini's completion cap
