@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) bench/tokens.py
 	$(PY) bench/throughput.py
 	$(PY) bench/ratelimit.py
+	$(PY) bench/chunks.py
 
 # Keeps $(LLAMA_WHEELS): rebuilding llama.cpp takes minutes.
 clean:

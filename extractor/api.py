@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import threading
 from concurrent.futures import Future
 from os import PathLike
@@ -25,11 +26,13 @@ from .backends.base import Backend
 from .backends.llm import prompt
 from .backends.llm.openai import BLOCKING_ALLOWED, OpenAIBackend
 from .backends.llm.retry import RetryPolicy
+from .backends.llm.tokens import count_tokens
 from .backends.rules.backend import RulesBackend
 from .batch.gate import Gate
 from .config import Settings
 from .core import pipeline
 from .core.article import load_article
+from .core.chunking import ChunkPolicy, chunk_tokens
 from .errors import ConfigurationError
 from .http.cache import ResponseCache
 from .http.fixtures import Recorder, Replayer
@@ -165,6 +168,7 @@ class Extractor:
                 raise ConfigurationError("the rules backend makes no model calls: drop client/--replay/--record, "
                                          "or use backend='llm'")
             self.backend: Backend = RulesBackend()
+            self.chunking = self._chunking(None)
             return
         if client is not None and not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
             raise ConfigurationError(f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}")
@@ -189,10 +193,17 @@ class Extractor:
         if settings.base_url and urlsplit(settings.base_url).password is not None:
             http = "httpx"  # aiohttp refuses a URL with user:password@ next to the SDK's Authorization header
         self.settings = settings
-        self.backend = OpenAIBackend(
+        llm = OpenAIBackend(
             settings, client=client, layers=self._layers, live=live, retry=retry, gate=gate, http=http,
             max_connections=max_connections,
         )
+        self.backend = llm
+        self.chunking = self._chunking(llm.max_tokens)
+
+    def _chunking(self, completion_cap: int | None) -> ChunkPolicy:
+        """Long articles are read in chunks by every backend, sized in the configured model's tokens."""
+        size = chunk_tokens(self.settings.chunk_tokens, completion_cap)
+        return ChunkPolicy(size, functools.partial(count_tokens, model=self.settings.model))
 
     # -- extraction ----------------------------------------------------------------------------
     async def aextract(
@@ -204,7 +215,8 @@ class Extractor:
         published: dt.date | str | None = None,
     ) -> ArticleRecord:
         """One grounded, validated record. `article` is an `Article`, a path, or the text."""
-        return await pipeline.run(_as_article(article, id=id, source=source, published=published), self.backend)
+        return await pipeline.run(_as_article(article, id=id, source=source, published=published), self.backend,
+                                  self.chunking)
 
     def extract(
         self,
@@ -216,7 +228,7 @@ class Extractor:
     ) -> ArticleRecord:
         """`aextract` for synchronous code."""
         loaded = _as_article(article, id=id, source=source, published=published)
-        return _run_sync(pipeline.run(loaded, self.backend))
+        return _run_sync(pipeline.run(loaded, self.backend, self.chunking))
 
     # -- lifetime ------------------------------------------------------------------------------
     async def aclose(self) -> None:

@@ -38,6 +38,7 @@ _ENV = {
     "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
     "EXTRACTOR_STRICT": "strict",
     "EXTRACTOR_SERVER": "server",
+    "EXTRACTOR_CHUNK_TOKENS": "chunk_tokens",
 }
 
 
@@ -72,6 +73,10 @@ class Settings(BaseModel):
     strict: bool = Field(False, description="OpenAI strict structured outputs (tools and json_schema modes).")
     server: Literal["openai", "llamacpp", "ollama", "vllm", "lmstudio", "other"] = Field(
         "openai", description="The server family, for what it accepts; docs/local-servers.md.")
+    chunk_tokens: int | None = Field(
+        None, ge=200, description="Articles over this many tokens (the model's tokenizer) are read in overlapping "
+                                  "chunks of at most this many, concurrently, then merged; default a third of "
+                                  "the completion cap, within 1,000-6,000.")
 
     @field_validator("mode")
     @classmethod
@@ -148,7 +153,7 @@ class BatchOptions(BaseModel):
     no_cache: bool = False
     record: Path | None = None
     replay: Path | None = None
-    max_chars: int = Field(30_000, ge=1)
+    max_chars: int = Field(5_000_000, ge=1)  # long articles are chunked; this only stops absurd inputs
     follow_links: bool = False  # read files that symlinks lead to outside input_dir
     price: str | None = None
     max_cost: float | None = Field(None, ge=0)

@@ -19,12 +19,45 @@ AnswerCheck = Callable[[ExtractionResponse], list[str]]
 
 
 @dataclass(frozen=True)
+class RosterEntry:
+    """A party named before a chunk begins, as the chunk's reader is told about it."""
+
+    name: str
+    kind: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkContext:
+    """What the reader of one chunk of a long article needs from the rest of it.
+
+    `index` counts from 1. `start`/`end` are the chunk's offsets in the full
+    article text. `roster` lists parties named before the chunk, and
+    `last_speaker` who was speaking where it begins, so that "she said" at the
+    top of a chunk resolves to someone named in an earlier one.
+    """
+
+    index: int
+    count: int
+    start: int
+    end: int
+    roster: tuple[RosterEntry, ...] = ()
+    last_speaker: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The chunk's identity in request headers and fixtures: index, count and where it lies."""
+        return f"{self.index}/{self.count} {self.start}:{self.end}"
+
+
+@dataclass(frozen=True)
 class Task:
-    """One piece of reading: the article's text, or a chunk of it."""
+    """One piece of reading: the article's text, or a chunk of it (then `context` says which)."""
 
     article: Article
     text: str
     check: AnswerCheck | None = None
+    context: ChunkContext | None = None
 
     @property
     def sha256(self) -> str:

@@ -114,7 +114,7 @@ class BatchRun:
         if article.length > options.max_chars:
             self._fail(failures, article_id, path, (
                 f"{path} has {article.length} characters, over --max-chars {options.max_chars}; "
-                "raise --max-chars if the model's context allows, or split the article"), kind="TooLong")
+                "long articles are read in chunks, so raise --max-chars if this size is intended"), kind="TooLong")
             return
         first = self._seen_sha.setdefault(article.sha256, article_id)
         if first != article_id:
@@ -139,7 +139,7 @@ class BatchRun:
                 counted_as="budget")
             return
         try:
-            record = await pipeline.run(article, backend)
+            record = await pipeline.run(article, backend, self.extractor.chunking)
         except LocalFault as exc:
             if exc.fatal:
                 raise

@@ -110,7 +110,9 @@ def batch(
     record: Optional[Path] = typer.Option(None, help="Write every model exchange to this folder as fixtures."),
     replay: Optional[Path] = typer.Option(None, help="Answer from fixtures in this folder; no network, no key."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count prompt tokens and estimate cost; call nothing."),
-    max_chars: int = typer.Option(30_000, help="Fail articles longer than this many characters (bigger files are not read)."),
+    max_chars: int = typer.Option(5_000_000, help="Fail articles longer than this many characters: a guard against "
+                                                  "absurd inputs; long articles are read in chunks "
+                                                  "[env EXTRACTOR_CHUNK_TOKENS sets the chunk size]."),
     follow_links: bool = typer.Option(
         False, "--follow-links", help="Read files that symlinks lead to outside INPUT_DIR (refused by default)."),
     price: Optional[str] = typer.Option(None, help="USD per million tokens as 'INPUT,OUTPUT' (overrides the table)."),

@@ -16,6 +16,11 @@ In files, a JSON answer (tool call arguments or message content) is written as
 an object rather than an escaped string, so a person can read it next to the
 article; answers that are not a JSON object (truncated, prose) stay strings.
 
+A chunk of a long article has fixtures of its own: the same format with a
+`"chunk": "i/n start:end"` field (the chunk header's value), written to
+`<sha256 prefix>.part<i>of<n>.json`. A fixture without it answers requests
+about the whole article.
+
 Exchange n answers the n-th ask for the article (the ask header); transient
 retries of one ask get the same answer. A completion recorded in one
 instructor mode can be served to a request in another: the structured answer
@@ -101,11 +106,12 @@ def read_fixture(path: Path) -> dict[str, Any] | None:
 
 
 class FixtureIndex:
-    """Every fixture file under a directory, found by article sha256, checked when the index is built."""
+    """Every fixture file under a directory, found by article sha256 (and chunk, for a chunk's), checked
+    when the index is built."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self._by_sha: dict[str, Path] = {}
+        self._by_key: dict[tuple[str, str | None], Path] = {}
         problems: list[str] = []
         for path in self._json_files():
             try:
@@ -115,11 +121,12 @@ class FixtureIndex:
                 continue
             if fixture is None:
                 continue
-            sha = fixture["article_sha256"]
-            if sha in self._by_sha:
-                problems.append(f"{self._by_sha[sha]} and {path} both answer for article {sha[:16]}; keep one")
+            key = (fixture["article_sha256"], fixture.get("chunk") or None)
+            if key in self._by_key:
+                part = f" (chunk {key[1]})" if key[1] else ""
+                problems.append(f"{self._by_key[key]} and {path} both answer for article {key[0][:16]}{part}; keep one")
             else:
-                self._by_sha[sha] = path
+                self._by_key[key] = path
         if problems:
             shown = problems[:_PROBLEMS_SHOWN]
             more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
@@ -135,15 +142,15 @@ class FixtureIndex:
             found.extend(Path(directory) / name for name in filenames if name.endswith(".json"))
         return sorted(found)
 
-    def path(self, sha256: str) -> Path | None:
-        return self._by_sha.get(sha256)
+    def path(self, sha256: str, chunk: str | None = None) -> Path | None:
+        return self._by_key.get((sha256, chunk or None))
 
-    def add(self, sha256: str, path: Path) -> None:
-        self._by_sha[sha256] = path
+    def add(self, sha256: str, path: Path, chunk: str | None = None) -> None:
+        self._by_key[(sha256, chunk or None)] = path
 
-    def load(self, sha256: str) -> dict[str, Any] | None:
+    def load(self, sha256: str, chunk: str | None = None) -> dict[str, Any] | None:
         """The article's fixture, read now; a file that became unusable fails only that article."""
-        path = self._by_sha.get(sha256)
+        path = self._by_key.get((sha256, chunk or None))
         if path is None:
             return None
         try:
@@ -152,9 +159,11 @@ class FixtureIndex:
             raise LocalFault(f"replay fixture unusable: {exc}; fix or restore the file", path=path,
                              fatal=False) from None
 
-    def answer(self, request: dict[str, Any], sha256: str | None, ask: int) -> tuple[int, dict[str, Any]] | None:
-        """(status, body) for the ask-th request about an article, or None when nothing was recorded."""
-        fixture = self.load(sha256) if sha256 else None
+    def answer(self, request: dict[str, Any], sha256: str | None, ask: int,
+               chunk: str | None = None) -> tuple[int, dict[str, Any]] | None:
+        """(status, body) for the ask-th request about an article (or one chunk of it), or None when
+        nothing was recorded."""
+        fixture = self.load(sha256, chunk) if sha256 else None
         if not fixture or not fixture.get("exchanges"):
             return None
         exchanges = fixture["exchanges"]
@@ -172,10 +181,11 @@ class Replayer:
         self.index = FixtureIndex(Path(directory))
 
     def lookup(self, exchange: Exchange) -> httpx2.Response:
-        answered = self.index.answer(exchange.json(), exchange.article, exchange.ask)
+        answered = self.index.answer(exchange.json(), exchange.article, exchange.ask, exchange.chunk)
         if answered is None:
+            part = f" (chunk {exchange.chunk})" if exchange.chunk else ""
             message = (
-                f"no recorded response for the article with sha256 {exchange.article} in {self.index.root}; "
+                f"no recorded response for the article with sha256 {exchange.article}{part} in {self.index.root}; "
                 "record one with --record DIR, or run without --replay"
             )
             return httpx2.Response(404, json={"error": {"message": message, "type": REPLAY_MISS, "code": REPLAY_MISS}})
@@ -223,6 +233,7 @@ class Recorder:
             "origin": "recorded",
             "note": f"Recorded from {httpx2.URL(exchange.url).host} by `extractor --record`.",
             "article_sha256": exchange.article,
+            **({"chunk": exchange.chunk} if exchange.chunk else {}),
             "prompt_version": self.prompt_version,
             "model": request.get("model") or self.model,
             "exchanges": [],
@@ -234,13 +245,15 @@ class Recorder:
             return
         request = exchange.json()
         with self._lock:
-            path = self.index.path(exchange.article) or self.directory / f"{exchange.article[:16]}.json"
+            path = (self.index.path(exchange.article, exchange.chunk)
+                    or self.directory / f"{exchange.article[:16]}{_part_suffix(exchange.chunk)}.json")
             try:
                 fixture = read_fixture(path) if os.path.lexists(path) else None
             except FixtureError as exc:
                 raise LocalFault(f"cannot record into {exc}; move the file away", path=path, fatal=False) from None
             # A recording made for another prompt, or over a hand-written fixture, starts afresh.
-            if not fixture or fixture.get("origin") != "recorded" or fixture.get("prompt_version") != self.prompt_version:
+            if (not fixture or fixture.get("origin") != "recorded" or fixture.get("prompt_version") != self.prompt_version
+                    or fixture.get("chunk") != exchange.chunk):
                 fixture = self._fresh(exchange, request)
             exchanges = fixture["exchanges"]
             entry = {"status": 200, "body": readable(answer)}
@@ -259,7 +272,15 @@ class Recorder:
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
                 raise LocalFault.of(exc, path, "recording into") from exc
-            self.index.add(exchange.article, path)
+            self.index.add(exchange.article, path, exchange.chunk)
 
     def close(self) -> None:
         return None
+
+
+def _part_suffix(chunk: str | None) -> str:
+    """'.part2of3' for chunk '2/3 24810:50112'; nothing for a whole article."""
+    if not chunk:
+        return ""
+    index, _, count = chunk.split(" ", 1)[0].partition("/")
+    return f".part{int(index)}of{int(count)}" if index.isdigit() and count.isdigit() else ".part"

@@ -6,6 +6,11 @@ recorder, the replayer and the dev server know which article a request is
 about without parsing the prompt: a prompt edit never breaks replay. Layers
 see request bodies and these two headers, never the Authorization header, so
 keys cannot reach a cache or a fixture.
+
+A request for one chunk of a long article also carries the chunk's identity
+("2/3 24810:50112": index, count, and its character range in the article), so
+each chunk is replayed, recorded and served on its own; a request without it
+is about a whole article, as before chunking existed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import httpx2
 ARTICLE_HEADER = "x-extractor-article"
 ASK_HEADER = "x-extractor-ask"
 CACHE_HEADER = "x-extractor-cache"
+CHUNK_HEADER = "x-extractor-chunk"
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 
 
@@ -38,6 +44,7 @@ class Exchange:
     body: bytes
     article: str | None  # sha256 of the article text
     ask: int
+    chunk: str | None = None  # "i/n start:end" for a chunk of a long article
 
     @classmethod
     def of(cls, request: httpx2.Request, body: bytes) -> "Exchange":
@@ -45,7 +52,8 @@ class Exchange:
             ask = int(request.headers.get(ASK_HEADER, "1"))
         except ValueError:
             ask = 1
-        return cls(str(request.url), body, request.headers.get(ARTICLE_HEADER), max(1, ask))
+        return cls(str(request.url), body, request.headers.get(ARTICLE_HEADER), max(1, ask),
+                   request.headers.get(CHUNK_HEADER) or None)
 
     def json(self) -> dict[str, Any]:
         return json_object(self.body) or {}

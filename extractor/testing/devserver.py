@@ -2,7 +2,8 @@
 
     python -m extractor.testing.devserver --fixtures fixtures/articles --latency 0.5 --p429 0.2
 
-It answers POST /v1/chat/completions from fixtures (by article sha256), or,
+It answers POST /v1/chat/completions from fixtures (by article sha256, and
+chunk for a chunk of a long article), or,
 for articles with no fixture, with a small answer built from the article's own
 sentences so that it always grounds. GET /stats reports what it served.
 Faults are drawn per request: 429 with Retry-After, 500/503, a malformed body,
@@ -33,7 +34,7 @@ from aiohttp import web
 
 from ..backends.llm.wire import completion_for
 from ..http.fixtures import FixtureIndex
-from ..http.transport import ARTICLE_HEADER, ASK_HEADER
+from ..http.transport import ARTICLE_HEADER, ASK_HEADER, CHUNK_HEADER
 
 # /stats also counts requests and 429s from this long after the first request on,
 # to tell a client's steady state from its first probe of an unknown limit.
@@ -98,13 +99,16 @@ def reasoning_contract(body: dict[str, Any]) -> web.Response | None:
 
 
 def request_text(body: dict[str, Any]) -> str:
-    """The last user message: the article and whatever the prompt wraps it in.
+    """The article (or chunk) in the last user message: what lies between its delimiters.
 
-    Sentences are drawn from it for synthetic answers; the prompt's delimiter
-    lines hold no sentence, so what is drawn is the article's own words.
+    Sentences are drawn from it for synthetic answers, so they must be the
+    article's own words, not a chunk's roster or instructions before it.
     """
     users = [m.get("content") for m in body.get("messages", []) if m.get("role") == "user"]
-    return users[-1] if users and isinstance(users[-1], str) else ""
+    content = users[-1] if users and isinstance(users[-1], str) else ""
+    opened = content.rfind("<<<ARTICLE\n")
+    closed = content.rfind("\nARTICLE>>>")
+    return content[opened + len("<<<ARTICLE\n"):closed] if 0 <= opened < closed else content
 
 
 def synthetic_answer(text: str) -> dict[str, Any]:
@@ -208,7 +212,8 @@ class LoopbackServer:
             roll -= probability
 
         text = request_text(body)
-        answered = self.index.answer(body, sha, ask) if self.index else None
+        chunk = request.headers.get(CHUNK_HEADER) or None
+        answered = self.index.answer(body, sha, ask, chunk) if self.index else None
         if answered is None:
             payload = completion_for(body, json.dumps(synthetic_answer(text)), template={
                 "usage": {"prompt_tokens": sum(len(str(m.get("content"))) for m in body["messages"]) // 4,

@@ -18,8 +18,8 @@ SEED = "seed_003_eu_india"
 def test_a_prompt_edit_never_breaks_replay(monkeypatch):
     original = prompt.messages
 
-    def edited(text):
-        messages = original(text)
+    def edited(text, context=None):
+        messages = original(text, context)
         messages[-1]["content"] = "A reworded user message.\n[[" + text + "]]"
         return messages
 

@@ -35,7 +35,7 @@ from ... import _compat
 from ...batch.gate import Gate
 from ...config import Settings, redact
 from ...errors import ContentFilterError, ExtractionError, RefusalError
-from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, Layer, LayeredTransport
+from ...http.transport import ARTICLE_HEADER, ASK_HEADER, CACHE_HEADER, CHUNK_HEADER, Layer, LayeredTransport
 from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
 from ...schemas.response import strict_json_schema
 from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
@@ -234,12 +234,12 @@ class OpenAIBackend:
         return stop
 
     # -- one task ------------------------------------------------------------------------------
-    def _request(self, text: str) -> dict[str, Any]:
+    def _request(self, task: Task) -> dict[str, Any]:
         """The request, with the parameters the model family accepts (profiles.py)."""
         profile, settings = self.profile, self.settings
         request: dict[str, Any] = {
             "model": settings.model,
-            "messages": prompt.messages(text),
+            "messages": prompt.messages(task.text, task.context),
             "response_model": _RESPONSE_MODEL,
             "max_retries": settings.max_reasks,
             profile.token_parameter: self.max_tokens,
@@ -266,7 +266,7 @@ class OpenAIBackend:
         patched = instructor.patch(create=keep, mode=self.mode)
         token = _QUIET.set(True)
         try:
-            await patched(**{**self._request(task.text), "max_retries": 0})
+            await patched(**{**self._request(task), "max_retries": 0})
         except Exception as exc:  # noqa: BLE001 - the kept kwargs ride on the exception
             cause: BaseException | None = exc
             while cause is not None and not isinstance(cause, _Prepared):
@@ -289,7 +289,7 @@ class OpenAIBackend:
     async def _read(self, task: Task, first: dict[str, Any] | None = None) -> Candidates:
         calls = _Calls()
         review = AnswerReview(check=task.check)
-        request = self._request(task.text)
+        request = self._request(task)
         patched = instructor.patch(create=self._create_for(task, calls, first), mode=self.mode)
         # A refusal, an empty answer or an answer cut off well below the cap is asked once more.
         extra_ask = True
@@ -324,6 +324,7 @@ class OpenAIBackend:
                 calls.notes.append("the Batch API answer was not usable as it was; asked again in real time")
             kwargs["extra_headers"] = {
                 **(kwargs.get("extra_headers") or {}), ARTICLE_HEADER: task.sha256, ASK_HEADER: str(calls.asks),
+                **({CHUNK_HEADER: task.context.label} if task.context is not None else {}),
             }
             async for attempt in AsyncRetrying(
                 sleep=self.retry.asleep, stop=self._stop_for(calls), wait=self._wait,

@@ -5,17 +5,25 @@ the worked example), and the article comes last in the user message, so a
 provider's prompt-prefix cache can serve the fixed part. The article sits
 between delimiters; a delimiter inside the article is defused so that article
 text cannot close the data block early.
+
+A chunk of a long article also gets, before it, what earlier chunks named (a
+roster of parties and the speaker in focus) in a data block of its own. Those
+names come from the article too, so they are put on one line each with no
+angle brackets or bars left that could close a block or fake a field. An
+unchunked article's prompt is the same as before chunking existed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 
 import jinja2
 
 from extractor.prompts import PROMPTS_DIR
+from extractor.backends.base import ChunkContext, RosterEntry
 from extractor.schemas import AgreementKind, AgreementStatus, ExtractionResponse, Involvement, PartyKind, QuoteKind, TopicCategory
 
 OPEN, CLOSE = "<<<ARTICLE", "ARTICLE>>>"
@@ -65,14 +73,30 @@ def defuse(text: str) -> str:
     return text.replace(CLOSE, _DEFUSED_CLOSE).replace(OPEN, _DEFUSED_OPEN)
 
 
-def user_prompt(article_text: str) -> str:
-    return _env.get_template("user.j2").render(text=defuse(article_text))
+_NOT_IN_CONTEXT = re.compile(r"[<>|\s]+")
 
 
-def messages(article_text: str) -> list[dict[str, str]]:
+def _context_value(value: str | None) -> str:
+    """An article-derived roster value that can neither close a data block nor start a line or a field."""
+    return _NOT_IN_CONTEXT.sub(" ", value or "").strip()
+
+
+def defuse_context(context: ChunkContext) -> ChunkContext:
+    roster = tuple(RosterEntry(_context_value(p.name), _context_value(p.kind), _context_value(p.role) or None)
+                   for p in context.roster)
+    return ChunkContext(context.index, context.count, context.start, context.end,
+                        tuple(p for p in roster if p.name), _context_value(context.last_speaker) or None)
+
+
+def user_prompt(article_text: str, context: ChunkContext | None = None) -> str:
+    return _env.get_template("user.j2").render(
+        text=defuse(article_text), context=defuse_context(context) if context is not None else None)
+
+
+def messages(article_text: str, context: ChunkContext | None = None) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": system_prompt()},
-        {"role": "user", "content": user_prompt(article_text)},
+        {"role": "user", "content": user_prompt(article_text, context)},
     ]
 
 
