@@ -41,6 +41,7 @@ def _fail(message: str, code: int) -> None:
 def _setup_logging() -> None:
     """Mask secrets in every log record, and show this package's warnings as `warning: ...` lines."""
     redaction.install(os.environ.get("OPENAI_API_KEY"), *url_secrets(os.environ.get("OPENAI_BASE_URL")))
+    redaction.mask_tracebacks()
     ours = logging.getLogger("extractor")
     if not ours.handlers:
         handler = logging.StreamHandler(sys.stderr)

@@ -160,3 +160,22 @@ def test_an_unexpected_error_never_leaves_run_json_claiming_completed(tmp_path, 
         _run(folder, out)
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "stopped" and "a bug" in run["error"] and not list(out.glob("*.csv"))
+
+
+def test_a_fifo_in_place_of_an_output_stops_the_run_instead_of_blocking_it(tmp_path):
+    import os
+    import threading
+
+    folder, out = _folder(tmp_path), tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "run.json.tmp")  # left by someone: replaced, never opened
+    os.mkfifo(out / "failures.jsonl")
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(summary=_run(folder, out)), daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "an output FIFO blocked the run"
+    summary = box["summary"]
+    assert summary["status"] == "stopped" and exit_code(summary) == 2
+    assert "failures.jsonl is not a regular file" in summary["error"]
+    assert json.loads((out / "run.json").read_text())["status"] == "stopped"
