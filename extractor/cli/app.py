@@ -194,7 +194,13 @@ def show(
     """Print records in a form a person can read: parties, topics, quotes with offsets, agreements."""
     from .show import show_records
 
-    show_records(path / "records.jsonl" if path.is_dir() else path, limit=limit)
+    records = path / "records.jsonl" if path.is_dir() else path
+    if not records.is_file():  # missing, or a FIFO that would block the read
+        _fail(f"{records} is not a records file; pass a batch output folder or its records.jsonl", EXIT_USAGE)
+    try:
+        show_records(records, limit=limit)
+    except OSError as exc:
+        _fail(f"cannot read {records} ({exc.strerror or exc})", EXIT_USAGE)
 
 
 @app.command()
