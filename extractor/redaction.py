@@ -16,7 +16,9 @@ like an OpenAI key.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import traceback
 from typing import Any
 
 from .config import LOCAL_SERVER_KEY, redact
@@ -77,3 +79,12 @@ def install(*secrets: str | None) -> None:
 
         logging.setLogRecordFactory(masked_record)
         _installed = True
+
+
+def mask_tracebacks() -> None:
+    """Mask the traceback of an uncaught exception too (for the CLI: a bug must not print a key)."""
+
+    def masked_excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        sys.stderr.write(mask("".join(traceback.format_exception(kind, value, tb))))
+
+    sys.excepthook = masked_excepthook

@@ -95,3 +95,15 @@ def test_every_error_message_is_masked_before_it_is_printed(tmp_path):
                     {"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": f"http://{USER}:{PASSWORD}@127.0.0.1:9/v1"})
     assert result.returncode == 2 and "--price" in result.stderr
     assert _leaks(result.stderr) == [] and _leaks(result.stdout) == []
+
+
+def test_an_uncaught_exception_prints_a_masked_traceback(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    redaction.install(PASSWORD)
+    redaction.mask_tracebacks()
+    try:
+        raise RuntimeError(f"a bug that says {FAKE_KEY} and {PASSWORD}")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    stderr = capsys.readouterr().err
+    assert "RuntimeError: a bug that says [redacted] and [redacted]" in stderr and _leaks(stderr) == []

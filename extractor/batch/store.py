@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -66,6 +67,18 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def require_regular(path: Path) -> None:
+    """An output must be a regular file (or not exist yet): a FIFO put in its place would block the run."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise LocalFault.of(exc, path, "checking") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise LocalFault(f"{path} is not a regular file; move it away and run the same command again", path=path)
+
+
 def _fsync_append(handle: Any, line: str) -> None:
     handle.write(line)
     handle.flush()
@@ -76,6 +89,7 @@ def _atomic_write_lines(path: Path, lines: Iterator[str | bytes], *, binary: boo
     """Write NAME.tmp, fsync it and rename it over NAME: readers see the old file or the new one, whole."""
     tmp = path.with_name(path.name + ".tmp")
     try:
+        tmp.unlink(missing_ok=True)  # whatever a kill or someone else left there, never opened
         with tmp.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
             for line in lines:
                 handle.write(line)
@@ -115,6 +129,8 @@ class RecordStore:
         self._size = 0  # bytes in records.jsonl: where the next line starts
 
     def open(self) -> "RecordStore":
+        require_regular(self.path)
+        require_regular(self.rejected_path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._repair_tail()
@@ -351,6 +367,7 @@ class FailureLog:
         self.path = path
         self.count = 0
         self.secrets = secrets
+        require_regular(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = path.open("w", encoding="utf-8")  # a new run retries earlier failures

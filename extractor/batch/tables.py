@@ -102,6 +102,7 @@ def write_tables(records: Callable[[], Iterable[ArticleRecord]], out_dir: Path, 
         path = out_dir / f"{name}.{fmt}"
         tmp = path.with_name(path.name + ".tmp")
         try:
+            tmp.unlink(missing_ok=True)  # whatever a kill or someone else left there, never opened
             if fmt == "csv":
                 with tmp.open("w", encoding="utf-8", newline="") as handle:
                     writer: csv.DictWriter | None = None

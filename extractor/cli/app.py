@@ -63,6 +63,7 @@ def _settings(backend: str | None, model: str | None, mode: str | None, replay: 
 def _setup_logging() -> None:
     """Mask secrets in every log record, and show this package's warnings as `warning: ...` lines."""
     redaction.install(os.environ.get("OPENAI_API_KEY"), *url_secrets(os.environ.get("OPENAI_BASE_URL")))
+    redaction.mask_tracebacks()
     ours = logging.getLogger("extractor")
     if not ours.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -253,7 +254,13 @@ def show(
     """Print records in a form a person can read: parties, topics, quotes with offsets, agreements."""
     from .show import show_records
 
-    show_records(path / "records.jsonl" if path.is_dir() else path, limit=limit)
+    records = path / "records.jsonl" if path.is_dir() else path
+    if not records.is_file():  # missing, or a FIFO that would block the read
+        _fail(f"{records} is not a records file; pass a batch output folder or its records.jsonl", EXIT_USAGE)
+    try:
+        show_records(records, limit=limit)
+    except OSError as exc:
+        _fail(f"cannot read {records} ({exc.strerror or exc})", EXIT_USAGE)
 
 
 @app.command()

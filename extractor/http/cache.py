@@ -74,6 +74,10 @@ class ResponseCache:
                 f"cache folder {directory} cannot be created ({exc.strerror or exc}); "
                 "pass another --cache-dir, or --no-cache") from None
         self.path = directory / "responses.sqlite"
+        for name in (self.path.name, self.path.name + "-wal", self.path.name + "-shm"):
+            if (directory / name).exists() and not (directory / name).is_file():  # a FIFO would block sqlite
+                raise ConfigurationError(f"cache file {directory / name} is not a regular file; move it away, "
+                                         "pass another --cache-dir, or --no-cache")
         self.secrets = secrets
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None

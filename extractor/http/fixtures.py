@@ -267,6 +267,7 @@ class Recorder:
                 text = text.replace(secret, "[redacted]")
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             try:
+                tmp.unlink(missing_ok=True)  # whatever a kill left there, never opened
                 tmp.write_text(text, encoding="utf-8")
                 os.replace(tmp, path)
             except OSError as exc:

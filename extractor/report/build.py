@@ -62,6 +62,7 @@ def write_report(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.name + ".partial")
     try:
+        partial.unlink(missing_ok=True)  # whatever a kill or someone else left there, never opened
         with partial.open("w", encoding="utf-8") as out:
             out.write(_head(title, css, js))
             out.write('<script type="application/json" id="report-data">{"articles":[')

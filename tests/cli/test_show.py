@@ -27,3 +27,18 @@ def test_markup_in_article_text_is_printed_literally(tmp_path):
     text = console.export_text()
     assert text.count("[link=file:///etc/passwd]click[/link]") >= 3 and "[bold]loud[/bold]" in text
     assert "odd\\" in text
+
+
+def test_show_refuses_a_missing_file_or_a_fifo_with_a_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    os.mkfifo(tmp_path / "records.jsonl")
+    for target in (tmp_path, tmp_path / "missing.jsonl"):
+        result = subprocess.run([sys.executable, "-m", "extractor", "show", str(target)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "is not a records file" in result.stderr
+        assert "Traceback" not in result.stderr
