@@ -33,7 +33,7 @@ def folder(tmp_path):
 
 def test_a_clean_folder_indexes_fixtures_and_ignores_other_json(folder):
     index = FixtureIndex(folder)
-    assert sorted(p.name for p in index._by_sha.values()) == [
+    assert sorted(p.name for p in index._by_key.values()) == [
         "negotiations_japan_philippines.response.json", f"{SEED}.response.json"]
 
 
