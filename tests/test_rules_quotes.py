@@ -145,11 +145,17 @@ def test_quote_text_is_an_exact_substring():
         assert words in text
 
 
-def test_second_quote_in_the_speakers_paragraph_keeps_the_speaker():
-    text = 'Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," Olin said. "Every day counts."'
-    assert [(s, w) for s, w, _, _ in quotes(text)] == [
-        ("Mark Olin", "We need to move faster,"), ("Mark Olin", "Every day counts."),
-    ]
+def test_a_statement_goes_on_after_a_whole_attribution_sentence():
+    # '"A," X said. "B."' in one paragraph is one statement, interrupted by its attribution.
+    text = ('Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," said Olin, who chaired the '
+            'meeting. "Every day counts."')
+    assert quotes(text) == [("Mark Olin", "We need to move faster, Every day counts.", "direct", "said")]
+
+
+def test_a_second_quote_with_its_own_attribution_is_another_statement():
+    text = ('Defence Minister Ana Lopes met Foreign Minister Rui Sousa.\n\n"We are ready," Lopes said. '
+            '"So are we," Sousa added.')
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [("Ana Lopes", "We are ready,"), ("Rui Sousa", "So are we,")]
 
 
 def test_discourse_adverb_between_speaker_and_verb():

@@ -466,9 +466,8 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
             # A split quote: '"A," she said, "B."' - the next quote starts right after the attribution.
             rest_at = quote.close_end + match.end()
             nxt = next((q for q in marked if q.open_at >= rest_at and not q.consumed), None)
-            if nxt is not None and nxt.paragraph == quote.paragraph and \
-                    re.fullmatch(r"[ ,:\u2013\u2014-]*", text[rest_at:nxt.open_at]) and \
-                    text[quote.end - 1:quote.end] not in ".!?":
+            if nxt is not None and nxt.paragraph == quote.paragraph and text[quote.end - 1:quote.end] not in ".!?" \
+                    and _continues_after_attribution(text, rest_at, nxt, p_end):
                 if min(nxt.end - nxt.start, quote.end - quote.start) >= _SPLIT_MIN_PART:
                     parts = parts + list(nxt.parts)
                     nxt.consumed = True
@@ -518,6 +517,24 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
         return None
     resolver.note(at, speaker)
     return Found(parts, speaker, "direct", cue, at)
+
+
+# What may stand between an attribution and the rest of the statement in the same paragraph: nothing but
+# punctuation ('"A," she said, "B."'), or the rest of the attribution's sentence ('"A," said X, who attended
+# the ceremony. "B."'), with no second speech verb in it.
+_BETWEEN_PARTS = re.compile(r"[ ,:\u2013\u2014-]*|[^\"\u201c\u201d\u00ab\u00bb\u2018\u2019']{0,120}?[.;][ ]+")
+
+
+def _continues_after_attribution(text: str, rest_at: int, nxt: Marked, p_end: int) -> bool:
+    """Whether the next marked quote is the second part of the statement just attributed."""
+    between = text[rest_at:nxt.open_at]
+    if not _BETWEEN_PARTS.fullmatch(between) or re.search(rf"\b{REPORTING}\b", between):
+        return False
+    if between.strip(" ,:\u2013\u2014-") == "":
+        return True
+    # After a full stop, only a quote that has no attribution of its own goes on with this speaker.
+    after_end = min(_sentence_end(text, nxt.close_end, p_end), nxt.close_end + 160)
+    return _AFTER.match(text[nxt.close_end:after_end]) is None or nxt.close_end >= p_end
 
 
 def _subject(resolver: Resolver, start: int, end: int) -> Entity | None:
