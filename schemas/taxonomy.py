@@ -72,8 +72,10 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "defense manufacturing", "technology transfer", "transfer technology", "transfer of technology",
                 "industrial cooperation", "defence companies", "defence firms", "defense companies",
                 "production line", "Make in India", "defence production", "defence exports", "manufacture",
-                "shipbuilder", "shipyard", "shipyards", "local assembly", "joint maintenance"),
-        weak=("manufacturer", "manufacturing", "industrial"),
+                "shipbuilder", "shipyard", "shipyards", "local assembly", "joint maintenance",
+                "ammunition factory", "ammunition plant", "ammunition production", "munitions factory",
+                "munitions plant", "munitions production", "arms factory", "production capacity"),
+        weak=("manufacturer", "manufacturing", "industrial", "factory", "factories"),
     ),
     TopicCategory.ARMS_PROCUREMENT: TopicTerms(
         strong=("procurement", "procure", "procured", "arms sale", "arms sales", "arms deal", "arms purchases",

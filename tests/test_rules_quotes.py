@@ -166,3 +166,44 @@ def test_discourse_adverb_between_speaker_and_verb():
 def test_trailing_circumstance_after_the_attribution():
     text = "The allies agreed to buy more air defence systems, Mark Olin told reporters after a meeting of ministers."
     assert quotes(text)[0][1:] == ("The allies agreed to buy more air defence systems", "indirect", "told reporters")
+
+
+@pytest.mark.parametrize("joint, cue", [(", adding that", "added"), (" and warned that", "warned"), (", and said", "said")])
+def test_a_second_statement_in_reported_speech_is_its_own_quote(joint, cue):
+    text = f"Defence Minister Dan Moraru said the first ship would be ordered in May{joint} the crews would train abroad."
+    assert [(s, w, c) for s, w, _, c in quotes(text)] == [
+        ("Dan Moraru", "the first ship would be ordered in May", "said"),
+        ("Dan Moraru", "the crews would train abroad", cue),
+    ]
+
+
+@pytest.mark.parametrize("act", [" and called on parliament to approve it", " and welcomed the offer from Japan",
+                                 ", which he described as a growing problem"])
+def test_reported_speech_ends_where_the_reporter_narrates_an_act(act):
+    text = f"Defence Minister Dan Moraru said the order would cost about one billion euros{act}."
+    assert [w for _, w, _, _ in quotes(text)] == ["the order would cost about one billion euros"]
+
+
+def test_what_follows_the_attribution_circumstance_continuation_or_second_statement():
+    text = ("Finland will open a second factory by 2027, Defence Minister Aino Lehtonen said on Tuesday, as stocks run "
+            "low.\n\nThe plant will be run by a state firm, she added, under a ten-year contract with the army.\n\n"
+            "Output will double, Lehtonen said, without giving a figure.\n\n"
+            "The factory will employ 400 people, according to the Finnish defence ministry, which said work would start "
+            "soon.")
+    assert [(w, c) for _, w, _, c in quotes(text)] == [
+        ("Finland will open a second factory by 2027", "said"),
+        ("The plant will be run by a state firm under a ten-year contract with the army", "added"),
+        ("Output will double", "said"),
+        ("The factory will employ 400 people", "according to"),
+        ("work would start soon", "said"),
+    ]
+
+
+def test_unnamed_sources_give_a_quote_without_a_speaker():
+    text = "Sweden has asked to buy part of the output, two officials familiar with the talks said."
+    assert quotes(text) == [(None, "Sweden has asked to buy part of the output", "indirect", "said")]
+
+
+def test_a_place_after_the_verb_is_neither_content_nor_cue():
+    text = "Defence Minister Lars Ekholm told reporters in Stockholm that no decision had been taken."
+    assert quotes(text) == [("Lars Ekholm", "no decision had been taken", "indirect", "told reporters")]

@@ -401,8 +401,26 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
     _find_bodies(doc, cast, hits_by_end)
     _find_companies(text, cast, hits_by_end)
     _surname_mentions(text, cast)
+    _later_mentions(text, cast)
     _genders(doc, cast)
     return cast
+
+
+def _later_mentions(text: str, cast: Cast) -> None:
+    """A firm or body found once by its noun ("firm Nordic Munitions") is named again bare later on."""
+    for entity in list(cast.entities.values()):
+        if entity.kind not in ("company", "government_body"):
+            continue
+        for form in {entity.name, *entity.forms}:
+            if len(form) < 4 or not form[0].isupper():
+                continue
+            at = text.find(form)
+            while at >= 0:
+                end = at + len(form)
+                bounded = (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+                if bounded and not any(s <= at < e for s, e in entity.mentions):
+                    entity.add(at, end, None)
+                at = text.find(form, end)
 
 
 _LOOSE_HEADS = {"head", "leader", "chief", "general", "president", "prince", "commander", "director", "captain"}

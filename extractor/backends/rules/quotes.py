@@ -53,7 +53,8 @@ _ADVERBIAL = (
     r"(?:[ ]on[ ](?:X|social[ ]media|Facebook|Telegram|Twitter|Instagram|LinkedIn))?"
     r"|[ ]on[ ](?:X|social[ ]media|Twitter|Telegram|Facebook)"
     r"|[ ](?:after|during|at)[ ](?:the|a|their|his|her)[ ][\w\-]+(?:[ ][\w\-]+)?"
-    r"|[ ](?:separately|also|later|earlier|today|yesterday))"
+    r"|[ ](?:separately|also|later|earlier|today|yesterday)"
+    r"|[ ]in[ ][" + UPPER + r"][\w\-]+(?:[ ][" + UPPER + r"][\w\-]+)?(?=[ ,.]))"  # "told reporters in Beijing that"
 )
 _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 
@@ -69,11 +70,13 @@ _SPEAKER_FIRST = re.compile(
 # "CONTENT, X said (on Thursday)." and "CONTENT, said X."
 _SPEAKER_LAST = re.compile(
     rf"^(?P<content>\S.*?),[ ](?P<spk>{_SPEAKER})[ ](?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}})"
-    rf"(?:[ ](?:after|during|at|following|before|on|in|while|when|ahead[ ]of)[ ][^,.;:!?\"]{{1,60}})?[.!?]?$",
+    rf"(?:[ ](?:after|during|at|following|before|on|in|while|when|ahead[ ]of)[ ][^,.;:!?\"]{{1,60}})?"
+    rf"(?:,[ ](?P<tail>[^\"\u201c\u201d\u00ab\u00bb]+?))?[.!?]?$",
     re.DOTALL,
 )
 _VERB_FIRST_LAST = re.compile(
-    rf"^(?P<content>\S.*?),[ ](?P<verb>said|added|says|according[ ]to)[ ](?P<spk>{_SPEAKER})(?:,[ ][^.]{{1,80}})?[.!?]?$",
+    rf"^(?P<content>\S.*?),[ ](?P<verb>said|added|says|according[ ]to)[ ](?P<spk>{_SPEAKER})"
+    rf"(?:,[ ](?P<tail>[^.]{{1,120}}?))?[.!?]?$",
     re.DOTALL,
 )
 _ACCORDING_FIRST = re.compile(rf"^According[ ]to[ ](?P<spk>{_SPEAKER}),[ ](?P<content>\S.*)$", re.DOTALL)
@@ -271,6 +274,14 @@ class Resolver:
             return self.nearest_group(start, kinds)
         return None
 
+    def person_in(self, phrase: str, start: int) -> Entity | None:
+        """A person named in the phrase (by a mention there, or by name), else None."""
+        end = start + len(phrase)
+        for ent in self.cast.entities.values():
+            if ent.kind == "person" and any(start <= s and e <= end for s, e in ent.mentions):
+                return ent
+        return self.cast.person_named(phrase)
+
     def _in_quote(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.quoted)
 
@@ -332,6 +343,7 @@ def _cue(verb: str | None, adv: str | None) -> str | None:
     cue = " ".join(f"{verb}{adv or ''}".split())
     cue = re.sub(r" (?:after|during|at) (?:the|a|their|his|her) .*$", "", cue)
     cue = re.sub(r" (?:separately|also|later|earlier|today|yesterday)$", "", cue)
+    cue = re.sub(rf" in [{UPPER}][\w\-]*(?: [{UPPER}][\w\-]*)?$", "", cue)  # places are not part of it
     # Times ("on Thursday") are not part of the attribution.
     cue = re.sub(r" (?:on|last|this|late|earlier|early) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                  r"Sunday|week|month|year|night|morning|evening|afternoon|day)\b", "", cue)
@@ -369,9 +381,7 @@ def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
         if what == "sentence":
             s, e = item  # type: ignore[misc]
             if not starts_inside_quote(s):
-                found = _reported(text, s, e, resolver, quotes_in(s, e))
-                if found is not None:
-                    results.append(found)
+                results.extend(_reported(text, s, e, resolver, quotes_in(s, e)))
             continue
         quote = item  # type: ignore[assignment]
         if quote.consumed:
@@ -383,14 +393,89 @@ def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
     return _deduplicate(results)
 
 
+# Inside reported content, where the speaker's next statement begins ("..., adding that B", "... and warned
+# that B", "..., and said B") and where the reporter goes back to narrating what the speaker did ("... and
+# called for B", "..., which he described as B").
+_SECOND_VERBS = (
+    r"(?:said|warned|added|stressed|noted|insisted|argued|explained|claimed|reiterated|affirmed|confirmed|"
+    r"acknowledged|cautioned|announced|emphasi[sz]ed|underlined|pointed[ ]out|told[ ]reporters|predicted|"
+    r"vowed|pledged|promised|maintained|conceded)"
+)
+_NEXT_STATEMENT = re.compile(
+    rf",[ ](?P<part>adding|saying|noting|stressing|warning|insisting|arguing|explaining|claiming|pointing|"
+    rf"acknowledging|cautioning|predicting)(?:[ ]out)?[ ](?P<that>that[ ])?"
+    rf"|(?:,[ ]and|,[ ]but|[ ]and|[ ]but)[ ](?:also[ ]|later[ ]|then[ ])?(?P<verb>{_SECOND_VERBS})[ ](?P<that2>that[ ])?"
+)
+_NARRATION = re.compile(
+    r"(?:,[ ]and|[ ]and)[ ](?:also[ ])?(?:called|urged|welcomed|praised|thanked|expressed|invited|proposed|"
+    r"rejected|dismissed|denied|critici[sz]ed|condemned|appealed|offered|asked|described|gave|declined|refused|"
+    r"signed|visited|met|held|left)\b"
+    r"|,[ ]which[ ](?:he|she|they|it|the[ ][a-z]+)[ ](?:described|called|termed|dubbed|labell?ed|characteri[sz]ed)\b"
+)
+# After 'CONTENT, X said': what the rest of the sentence is.
+_TAIL_NEXT = re.compile(
+    rf"(?P<part>adding|saying|noting|stressing|warning|insisting|arguing|explaining|claiming|pointing|"
+    rf"acknowledging|cautioning|predicting)(?:[ ]out)?[ ](?:that[ ])?(?=\S)"
+    rf"|(?:and|but|which|who)[ ](?:also[ ]|later[ ])?(?P<verb>{_SECOND_VERBS})[ ](?P<that>that[ ])?(?=\S)"
+)
+# Words that carry a statement on past its attribution: 'A, she added, under an arrangement ...'.
+_TAIL_CONTINUES = re.compile(
+    r"(?:under|with|within|through|for|by|from|including|especially|particularly|unless|if|once|provided|"
+    r"because|so[ ]that)[ ](?!(?:a|an|the|his|her|their|its)[ ](?:statement|post|speech|interview|briefing|"
+    r"news[ ]conference|press[ ]conference|video|message)\b)"
+)
+
+
+_PAST = {"adding": "added", "saying": "said", "noting": "noted", "stressing": "stressed", "warning": "warned",
+         "insisting": "insisted", "arguing": "argued", "explaining": "explained", "claiming": "claimed",
+         "pointing": "pointed out", "acknowledging": "acknowledged", "cautioning": "cautioned",
+         "predicting": "predicted"}
+# Speakers the article does not name: "officials said", "two diplomats familiar with the talks said".
+_ANONYMOUS = re.compile(
+    r"(?:(?:two|three|four|five|several|some|many|other|a|an|one|the|senior|top|western|military|defen[cs]e|"
+    r"government|security|intelligence|diplomatic|industry|administration|ministry|unnamed|[A-Z][a-z]+)[ ]){0,4}"
+    r"(?:officials?|diplomats?|sources?|people|person|analysts?|experts?|observers?|insiders?|officers?|aides?)"
+    r"(?:[ ](?:familiar[ ]with|close[ ]to|briefed[ ]on|with[ ]knowledge[ ]of|involved[ ]in|who|from|at|in|on)[ ].{1,60})?",
+    re.IGNORECASE,
+)
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+    """The statements in reported content, as (start, end, verb or None for the main one).
+
+    'A, adding that B' and 'A and warned that B' are two statements of one speaker; 'A and called for B'
+    ends the statement at A (what follows is the reporter's account of an act, not of words).
+    """
+    found: list[tuple[int, int, str | None]] = []
+    verb: str | None = None
+    cursor = start
+    while cursor < end:
+        nxt = _NEXT_STATEMENT.search(text, cursor, end)
+        stop = _NARRATION.search(text, cursor, end)
+        if stop is not None and (nxt is None or stop.start() < nxt.start()):
+            found.append((cursor, stop.start(), verb))
+            break
+        if nxt is None:
+            found.append((cursor, end, verb))
+            break
+        bare = nxt.group("verb") in (None, "said", "added", "told reporters") or nxt.group("that2")
+        if not bare or nxt.end() >= end:
+            found.append((cursor, end, verb))
+            break
+        found.append((cursor, nxt.start(), verb))
+        verb = nxt.group("verb") or _PAST[nxt.group("part")]
+        cursor = nxt.end()
+    return [(a, b, v) for a, b, v in (( *_strip_end(text, a, b), v) for a, b, v in found) if _words(text[a:b]) >= 3]
+
+
 # A clause, not a speaker: "..., said the plan would also strengthen NATO's flank."
 _NOT_SPEAKER = re.compile(r"\b(?:would|will|was|were|is|are|has|had|have|could|should|can|wanted|did)\b")
 
 
-def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]) -> Found | None:
+def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]) -> list[Found]:
     sentence = text[s:e]
     if not sentence or sentence[0] in _ALL_MARKS:
-        return None
+        return []
     attempts = (
         (_ACCORDING_FIRST, "according to"),
         (_VERB_FIRST_LAST, None),
@@ -417,21 +502,51 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
         speaker_phrase = match.group("spk")
         if pattern is not _SPEAKER_FIRST and (_words(speaker_phrase) > 9 or _NOT_SPEAKER.search(speaker_phrase)):
             continue
+        tail = match.groupdict().get("tail")
+        tail_at = s + match.start("tail") if tail else -1
         speaker = resolver.resolve(speaker_phrase, s + match.start("spk"))
-        if speaker is None:
+        if speaker is None and tail and pattern is _VERB_FIRST_LAST:
+            # 'according to Australia's envoy to India, Mark Pellow': the name comes after the office.
+            speaker = resolver.person_in(tail, tail_at)
+        if speaker is None and not _ANONYMOUS.fullmatch(" ".join(speaker_phrase.split())):
             continue
         verb = fixed_cue or match.group("verb")
         adv = match.groupdict().get("adv")
-        embedded = [q for q in inner if c_start <= q.open_at < c_end]
-        if embedded:
+        at = s + match.start("spk")
+        resolver.note(at, speaker)
+        if pattern in (_SPEAKER_FIRST, _ACCORDING_FIRST):
+            statements = _clauses(text, c_start, c_end)
+        else:
+            statements = [(c_start, c_end, None)]
+        parts_of_first: list[tuple[int, int]] = []
+        if tail:
+            extra, continued = _after_attribution(text, tail_at, s + match.end("tail"))
+            statements += extra
+            parts_of_first += continued
+        found = []
+        for index, (a, b, second_verb) in enumerate(statements):
+            parts = [(a, b)] + (parts_of_first if index == 0 else [])
+            embedded = [q for q in inner if any(x <= q.open_at < y for x, y in parts)]
             for q in embedded:
                 q.consumed = True
-            kind = "mixed"
-        else:
-            kind = _content_kind(text[c_start:c_end])
-        resolver.note(s + match.start("spk"), speaker)
-        return Found([(c_start, c_end)], speaker, kind, _cue(verb, adv), s + match.start("spk"))
-    return None
+            kind = "mixed" if embedded else _content_kind(" ".join(text[x:y] for x, y in parts))
+            found.append(Found(parts, speaker, kind, _cue(second_verb or verb, None if second_verb else adv), at))
+        return found
+    return []
+
+
+def _after_attribution(text: str, start: int, end: int) -> tuple[list[tuple[int, int, str | None]], list[tuple[int, int]]]:
+    """What follows 'CONTENT, X said, ...': further statements, or the rest of the first one, or narration."""
+    nxt = _TAIL_NEXT.match(text, start, end)
+    if nxt is not None:
+        if nxt.group("verb") and nxt.group("verb") not in ("said", "added", "told reporters") and not nxt.group("that"):
+            return [], []
+        verb = nxt.group("verb") or _PAST[nxt.group("part")]
+        return [(a, b, v or verb) for a, b, v in _clauses(text, nxt.end(), end)], []
+    if _TAIL_CONTINUES.match(text, start, end):
+        a, b = _strip_end(text, start, end)
+        return [], [(a, b)] if _words(text[a:b]) >= 3 else []
+    return [], []
 
 
 def _sentence_end(text: str, start: int, limit: int) -> int:
