@@ -112,3 +112,14 @@ def test_news_that_only_looks_like_an_order_is_read():
     response = read_rules(text)
     assert {"Mark Rutte", "Ana Lopes"} <= {p.name for p in response.parties}
     assert [q.speaker for q in response.quotes] == ["Mark Rutte", "Ana Lopes"]
+
+
+def test_a_body_takes_its_country_from_before_its_own_modifiers():
+    found = parties("Switzerland's Federal Department of Defence said it was studying the offer.")
+    assert found["Switzerland's Federal Department of Defence"][:3] == ("government_body", None, "Switzerland")
+
+
+def test_a_known_body_named_with_its_country_is_one_party():
+    found = parties("India's Ministry of External Affairs said the offer was being studied.")
+    assert [n for n in found if "External Affairs" in n] == ["Ministry of External Affairs"]
+    assert "India's Ministry of External Affairs" in found["Ministry of External Affairs"][3]

@@ -207,3 +207,33 @@ def test_unnamed_sources_give_a_quote_without_a_speaker():
 def test_a_place_after_the_verb_is_neither_content_nor_cue():
     text = "Defence Minister Lars Ekholm told reporters in Stockholm that no decision had been taken."
     assert quotes(text) == [("Lars Ekholm", "no decision had been taken", "indirect", "told reporters")]
+
+
+def test_he_said_is_the_person_just_quoted_even_if_another_man_was_named_before():
+    text = ("Defence Minister Per Dahl said his navy was ready.\n\n"
+            "Greenland will have a say, the island's premier Ole Lund said. Nothing is decided yet, he said.")
+    assert [s for s, *_ in quotes(text)] == ["Per Dahl", "Ole Lund", "Ole Lund"]
+
+
+def test_she_told_a_news_conference_tells_her_gender_to_a_later_she():
+    text = ("Australia will buy drones, Defence Minister Helen Carr said.\n\n"
+            '"We need them now," she told a news conference.\n\n'
+            "Philippine Defence Secretary Ramon Cruz said Manila welcomed the plan.\n\n"
+            "She said the first drones would arrive in June.")
+    assert [(s, c) for s, _, _, c in quotes(text)] == [
+        ("Helen Carr", "said"), ("Helen Carr", "told a news conference"), ("Ramon Cruz", "said"), ("Helen Carr", "said"),
+    ]
+
+
+def test_the_name_in_apposition_after_the_office_is_the_speaker():
+    text = "Canberra is exploring a cable repair pact, according to Australia's High Commissioner to India, Mark Pell."
+    assert quotes(text) == [("Mark Pell", "Canberra is exploring a cable repair pact", "indirect", "according to")]
+
+
+def test_the_agency_is_the_agency_last_named_and_its_gloss_is_not_its_words():
+    text = ("Austria will take part in the Alpine Shield, a programme that pools radars from five countries, "
+            "according to the European Defence Agency. The agency said the first orders would follow in May.")
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("European Defence Agency", "Austria will take part in the Alpine Shield"),
+        ("European Defence Agency", "the first orders would follow in May"),
+    ]

@@ -53,6 +53,11 @@ _PORTFOLIO_WORD = (
 _PORTFOLIO = rf"(?:[ ](?:of|for)[ ](?:State[ ](?:for[ ])?)?{_PORTFOLIO_WORD}(?:(?:,[ ]|[ ]and[ ]|[ ]&[ ]){_PORTFOLIO_WORD})*)"
 ROLE = rf"(?i:(?:{_ROLE_MODIFIER}[ ]){{0,4}}{_ROLE_HEAD}){_PORTFOLIO}?"
 _TITLED = re.compile(rf"(?<![\w\-])(?P<role>{ROLE})[ ](?P<name>{NAME})")
+# The name in apposition after the office: "Australia's High Commissioner to India, Mark Pellow, said".
+_TITLE_COMMA_NAME = re.compile(
+    rf"(?<![\w\-])(?P<role>{ROLE}(?:[ ](?:to|in|at)[ ](?:the[ ])?[{UPPER}][\w\-]*(?:[ ][{UPPER}][\w\-]*){{0,2}})?),[ ]"
+    rf"(?P<name>{NAME})(?=[,.;]|[ ](?:said|says|told|added|stressed|noted|warned|stated)\b|$)"
+)
 _HONORIFIC = re.compile(rf"(?<!\w)(?P<title>Mr|Mrs|Ms|Dr|Sir|Madam|Dame|Lord|Lady)\.?[ ](?P<name>{NAME})")
 
 SPEECH_VERBS = (
@@ -327,7 +332,9 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         return entity
 
     low = text.lower()
-    for match in _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110):
+    titled = _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110)
+    titled += _anchored(_TITLE_COMMA_NAME, _HEAD_ANCHOR, text, low, 90, 150)
+    for match in titled:
         name = _clean_name(match.group("name"))
         if not name:
             continue
@@ -446,11 +453,22 @@ def _is_government_role(role: str) -> bool:
                                         "general", "admiral", "spokes", "envoy", "chancellor", "premier"))
 
 
+_MODIFIERS_BEFORE = re.compile(rf"(?:[{UPPER}][\w\-]+[ ]){{1,2}}$")
+
+
 def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
     text = doc.text
     for match in _anchored(_BODY, _BODY_ANCHOR, text, text.lower(), 45, 60):
-        surface = match.group()
-        affil = _affiliation_before(hits_by_end, text, match.start())
+        body_start = match.start()
+        affil = _affiliation_before(hits_by_end, text, body_start)
+        if affil is None:
+            # "Switzerland's Federal Department of Defence": the country's name before the body's own modifiers.
+            words = _MODIFIERS_BEFORE.search(text, max(0, body_start - 40), body_start)
+            if words is not None and words.group().split()[0] not in _NOT_NAME:
+                affil = _affiliation_before(hits_by_end, text, words.start())
+                if affil is not None and affil.entry.kind in ("country", "demonym"):
+                    body_start = words.start()
+        surface = text[body_start:match.end()]
         code = affil.entry.code if affil is not None and affil.entry.kind in ("country", "demonym") else None
         if match.group("service"):
             if code is None:
@@ -459,8 +477,11 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
             code = _nearest_country(doc, cast, match.start())
         if code is None:
             continue
-        start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else match.start()
-        if start != match.start():
+        start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else body_start
+        known = cast.entities.get(surface)
+        if known is not None and known.kind == "government_body" and known.code == code:
+            name = surface  # a body the gazetteer knows ("Ministry of External Affairs"), here with its country
+        elif start != body_start:
             name = " ".join(text[start:match.end()].split())  # the article's own "Philippine Navy"
         else:
             name = f"{DEMONYM_OF.get(code, COUNTRY_NAME[code])} {surface}"
@@ -468,9 +489,9 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         entity.affiliation = COUNTRY_NAME[code]
         cast.country(code)
         entity.add(start, match.end(), text[start:match.end()])
-        if start != match.start() and not match.group("service"):
-            entity.add(match.start(), match.end(), surface)
-        elif start == match.start():
+        if start != body_start and not match.group("service"):
+            entity.add(body_start, match.end(), surface)
+        elif start == body_start:
             entity.forms.append(surface) if surface not in entity.forms else None
             before = text[max(0, match.start() - 4):match.start()]
             if before.lower() == "the ":
@@ -547,9 +568,9 @@ def _genders(doc: Doc, cast: Cast) -> None:
         if re.search(r"[\"\u201d\u2019']\s*,?\s*$", doc.text[max(0, pronoun.start() - 4):pronoun.start()]):
             continue  # '," she said': the pronoun is the attribution, and the nearest name may be inside the quote
         sentence = doc.sentences[doc.sentence_index(pronoun.start())]
-        before = [m for m in people if sentence[0] <= m[0] < pronoun.start()]
-        if not before:
-            continue
-        entity = before[-1][2]
+        before = {id(m[2]): m[2] for m in people if sentence[0] <= m[0] < pronoun.start()}
+        if len(before) != 1:
+            continue  # "X, who met Y, said his country ...": with two people before it, whose is unclear
+        entity = next(iter(before.values()))
         if entity.gender is None:
             entity.gender = "f" if pronoun.group("p").lower().startswith(("she", "her")) else "m"

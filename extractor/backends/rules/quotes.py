@@ -40,7 +40,9 @@ REPORTING = (
     r"highlighted|pointed[ ]out|asserted|insisted|argued|explained|claimed|reiterated|affirmed|confirmed|"
     r"maintained|observed|remarked|acknowledged|conceded|cautioned|wrote|posted|declared|tweeted|recalled|"
     r"told[ ](?:reporters|journalists|the[ ]media|the[ ]press|ANI|PTI|Reuters|AFP|lawmakers|parliament|"
-    r"the[ ]audience|the[ ]gathering|the[ ]conference|delegates|[" + UPPER + r"][\w\-]+)|"
+    r"the[ ]audience|the[ ]gathering|the[ ]conference|delegates|[" + UPPER + r"][\w\-]+|"
+    r"(?:a|the)[ ](?:joint[ ])?(?:news|press)[ ]conference|(?:a|the)[ ](?:news[ ])?briefing|"
+    r"(?:state|national|local)[ ](?:media|television|radio)|(?:a|the)[ ](?:news[ ]agency|newspaper|broadcaster))|"
     r"replied|responded|continued|concluded|asked|believes|thinks)"
 )
 # Verbs that introduce a clause without "that" ("Teodoro said Manila hoped ..."); the others need "that".
@@ -106,7 +108,8 @@ _ROLE_NOUN = re.compile(
 )
 _BODY_NOUN = re.compile(
     r"^(?:the|a|an|its)[ ](?:[\w\-]+[ ]){0,3}?(?P<head>ministry|department|government|alliance|bloc|union|"
-    r"commission|company|firm|manufacturer|agency|office|embassy|navy|army|organisation|organization)$",
+    r"commission|company|firm|manufacturer|agency|office|embassy|navy|army|organisation|organization|council|"
+    r"committee|parliament|secretariat|directorate|authority)$",
     re.IGNORECASE,
 )
 _MIN_UNATTRIBUTED_WORDS = 6
@@ -261,7 +264,11 @@ class Resolver:
                     return ent
         if _PRONOUN.match(low):
             if low in ("she", "he"):
-                return self.nearest_person(start, gender="f" if low == "she" else "m")
+                gender = "f" if low == "she" else "m"
+                person = self.last_speaking(start, gender) or self.nearest_person(start, gender=gender)
+                if person is not None and person.gender is None:
+                    person.gender = gender  # "she said" of someone tells her gender to later pronouns
+                return person
             if low == "it":
                 return self.nearest_group(start)
             return None
@@ -271,16 +278,27 @@ class Resolver:
             kinds = {"alliance": ("international_organization",), "bloc": ("international_organization",),
                      "union": ("international_organization",), "company": ("company",), "firm": ("company",),
                      "manufacturer": ("company",)}.get(head, ("government_body",))
-            return self.nearest_group(start, kinds)
+            # "the Council", "the agency": first the nearest party whose own name has that word.
+            return self.nearest_named(start, head) or self.nearest_group(start, kinds)
         return None
 
-    def person_in(self, phrase: str, start: int) -> Entity | None:
-        """A person named in the phrase (by a mention there, or by name), else None."""
-        end = start + len(phrase)
-        for ent in self.cast.entities.values():
-            if ent.kind == "person" and any(start <= s and e <= end for s, e in ent.mentions):
-                return ent
-        return self.cast.person_named(phrase)
+    def person_at(self, pos: int) -> Entity | None:
+        """The person whose mention starts at `pos`, if any."""
+        return next((ent for s, _, ent in self.people if s == pos), None)
+
+    def last_speaking(self, pos: int, gender: str) -> Entity | None:
+        """The person just quoted, when no one else has been named since: "..., X said. ..., he said."."""
+        if self.last_speaker is None:
+            return None
+        at, ent = self.last_speaker
+        # Someone whose gender the text never gave only within the paragraph: "X said. ..., he said."
+        reach = 1 if ent.gender == gender else 0
+        if ent.kind != "person" or (ent.gender and ent.gender != gender) or \
+                self.doc.paragraph_index(pos) - self.doc.paragraph_index(at) > reach:
+            return None
+        if any(at < s < pos and other is not ent and not self._in_quote(s) for s, _, other in self.people):
+            return None
+        return ent
 
     def _in_quote(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.quoted)
@@ -322,6 +340,16 @@ class Resolver:
                 elif mod not in have and mod not in ("new", "former", "visiting", "top", "senior"):
                     return False
         return True
+
+    def nearest_named(self, pos: int, head: str) -> Entity | None:
+        best: tuple[int, Entity] | None = None
+        for ent in self.cast.entities.values():
+            if ent.kind in ("country", "person") or not re.search(rf"\b{re.escape(head)}\b", ent.name, re.IGNORECASE):
+                continue
+            before = [s for s, _ in ent.mentions if s < pos]
+            if before and (best is None or max(before) > best[0]):
+                best = (max(before), ent)
+        return best[1] if best else None
 
     def nearest_group(self, pos: int, kinds: tuple[str, ...] = ("government_body", "international_organization",
                                                                "company")) -> Entity | None:
@@ -440,6 +468,18 @@ _ANONYMOUS = re.compile(
 )
 
 
+# The reporter's gloss on a name at the end of reported content: "..., the European Maritime Surveillance
+# Network, a PESCO project that links ...". Not the speaker's words.
+_GLOSS = re.compile(rf"\b[{UPPER}][\w\-]*(?P<cut>),[ ](?:a|an)[ ](?:[\w\-']+[ ]){{0,5}}?(?:that|which|who|whose)[ ]")
+
+
+def _without_gloss(text: str, start: int, end: int) -> int:
+    gloss = _GLOSS.search(text, start, end)
+    if gloss is None or any(c in _ALL_MARKS for c in text[gloss.start():end] if c not in "'\u2019"):
+        return end
+    return gloss.start("cut")
+
+
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
     """The statements in reported content, as (start, end, verb or None for the main one).
 
@@ -505,9 +545,9 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
         tail = match.groupdict().get("tail")
         tail_at = s + match.start("tail") if tail else -1
         speaker = resolver.resolve(speaker_phrase, s + match.start("spk"))
-        if speaker is None and tail and pattern is _VERB_FIRST_LAST:
+        if tail and pattern is _VERB_FIRST_LAST and (speaker is None or speaker.kind != "person"):
             # 'according to Australia's envoy to India, Mark Pellow': the name comes after the office.
-            speaker = resolver.person_in(tail, tail_at)
+            speaker = resolver.person_at(tail_at) or speaker
         if speaker is None and not _ANONYMOUS.fullmatch(" ".join(speaker_phrase.split())):
             continue
         verb = fixed_cue or match.group("verb")
@@ -525,7 +565,7 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
             parts_of_first += continued
         found = []
         for index, (a, b, second_verb) in enumerate(statements):
-            parts = [(a, b)] + (parts_of_first if index == 0 else [])
+            parts = [(a, _without_gloss(text, a, b))] + (parts_of_first if index == 0 else [])
             embedded = [q for q in inner if any(x <= q.open_at < y for x, y in parts)]
             for q in embedded:
                 q.consumed = True
