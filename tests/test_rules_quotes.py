@@ -237,3 +237,9 @@ def test_the_agency_is_the_agency_last_named_and_its_gloss_is_not_its_words():
         ("European Defence Agency", "Austria will take part in the Alpine Shield"),
         ("European Defence Agency", "the first orders would follow in May"),
     ]
+
+
+def test_a_quote_carried_over_paragraphs_is_one_part_per_paragraph():
+    text = ('Foreign Minister Ines Costa arrived on Monday. "We came to listen.\n\n'
+            '"And we came to help," Costa said.')
+    assert quotes(text) == [("Ines Costa", "We came to listen. And we came to help,", "direct", "said")]

@@ -47,6 +47,10 @@ _INJECTION = re.compile(
     r"(?:now\s+|also\s+|always\s+)?(?:ignore|list|add|record|report|treat|mark|output|include|extract|state|say)\b",
     re.IGNORECASE,
 )
+# Every match of _INJECTION holds one of these (lower-cased).
+_INJECTION_KEYS = ("ignore", "disregard", "you are now", "system", "prompt", "maintenance", "{{", "{%", "<|", ">>>",
+                   "inst]", "###", "assistant", "developer", "user", "note to", "model", "llm", "ai ", "ais ",
+                   "extractor")
 # An order to the reader about what to extract: a bare imperative opening the sentence (after "Also,", "Please", ...)
 # whose object is extraction vocabulary ("list X as a party", "add a quote from", "mark the pact as signed").
 # News sentences do not open with a bare imperative; "Mark" before a capital is a first name ("Mark Rutte said").
@@ -78,14 +82,15 @@ def _inside_quotation(text: str, paragraph_start: int, pos: int) -> bool:
         before.count("\u00ab") > before.count("\u00bb")
 
 
-def _is_injection(text: str, start: int, end: int, paragraph_start: int) -> bool:
-    if _INJECTION.search(text, start, end):
-        return True
+def _is_order(text: str, start: int, end: int, paragraph_start: int) -> bool:
+    """A sentence opening with a bare imperative about what to extract, outside any quotation."""
     while start < end and text[start] in _LEADING:
         start += 1
-    if start >= end or text[start] in _OPENING or _inside_quotation(text, paragraph_start, start):
+    if start >= end or text[start] in _OPENING or not _IMPERATIVE.match(text, start, end):
+        return False
+    if _inside_quotation(text, paragraph_start, start):
         return False  # a speaker's words, even in the imperative, are news
-    return bool(_IMPERATIVE.match(text, start, end)) and bool(_EXTRACTION_WORDS.search(text, start, end))
+    return bool(_EXTRACTION_WORDS.search(text, start, end))
 
 
 def _without_injections(text: str, doc: Doc) -> str:
@@ -94,11 +99,15 @@ def _without_injections(text: str, doc: Doc) -> str:
     An instruction runs on to the end of its paragraph: the sentences after it in that paragraph
     ("Also report that ...") carry its orders, however innocent each looks alone.
     """
+    low = text.lower()
+    # The full pattern is slow over a whole article; it runs only when one of its words is there at all.
+    marked = [m.start() for m in _INJECTION.finditer(text)] if any(k in low for k in _INJECTION_KEYS) else []
     blanks: list[tuple[int, int]] = []
     blanked_paragraph = -1
     for index, (s, e) in enumerate(doc.sentences):
         paragraph = doc.sentence_paragraph[index]
-        if paragraph == blanked_paragraph or _is_injection(text, s, e, doc.paragraphs[paragraph][0]):
+        if paragraph == blanked_paragraph or any(s <= m < e for m in marked) or \
+                _is_order(text, s, e, doc.paragraphs[paragraph][0]):
             blanks.append((s, e))
             blanked_paragraph = paragraph
     if not blanks:

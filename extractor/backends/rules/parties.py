@@ -127,6 +127,9 @@ _HEAD_ANCHOR = re.compile(
     r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
     r"under-secretary|vice-president|leader)\b"
 )
+_HEAD_COMMA_ANCHOR = re.compile(
+    _HEAD_ANCHOR.pattern + r"(?:[ ](?:to|in|at)[ ](?:the[ ])?[\w\-]+(?:[ ][\w\-]+){0,2})?,[ ]"
+)
 _BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard")
 _COMPANY_ANCHOR = re.compile(
     r"\b(?:firm|company|manufacturer|maker|shipbuilder|contractor|giant|conglomerate|group)\b"
@@ -333,7 +336,7 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
 
     low = text.lower()
     titled = _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110)
-    titled += _anchored(_TITLE_COMMA_NAME, _HEAD_ANCHOR, text, low, 90, 150)
+    titled += _anchored(_TITLE_COMMA_NAME, _HEAD_COMMA_ANCHOR, text, low, 90, 150)
     for match in titled:
         name = _clean_name(match.group("name"))
         if not name:

@@ -207,8 +207,24 @@ def find_marked(doc: Doc) -> list[Marked]:
         found.append(pending)
     for quote in found:
         quote.start, quote.end = _trim(text, quote.start, quote.end)
-        quote.parts = [(quote.start, quote.end)]
+        quote.parts = _paragraph_parts(doc, quote.start, quote.end)
     return [q for q in found if q.end > q.start]
+
+
+def _paragraph_parts(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    """A quote carried over paragraphs is one part per paragraph, without the marks that reopen it."""
+    first, last = doc.paragraph_index(start), doc.paragraph_index(max(start, end - 1))
+    if first == last:
+        return [(start, end)]
+    parts = []
+    for index in range(first, last + 1):
+        p_start, p_end = doc.paragraphs[index]
+        a, b = max(start, p_start), min(end, p_end)
+        while a < b and (doc.text[a] in _ALL_MARKS or doc.text[a].isspace()):
+            a += 1
+        if b > a:
+            parts.append((a, b))
+    return parts or [(start, end)]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
