@@ -74,7 +74,8 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "production line", "Make in India", "defence production", "defence exports", "manufacture",
                 "shipbuilder", "shipyard", "shipyards", "local assembly", "joint maintenance",
                 "ammunition factory", "ammunition plant", "ammunition production", "munitions factory",
-                "munitions plant", "munitions production", "arms factory", "production capacity"),
+                "munitions plant", "munitions production", "arms factory", "production capacity",
+                "joint venture", "jointly developed", "being developed by", "co-developed", "next-generation fighter"),
         weak=("manufacturer", "manufacturing", "industrial", "factory", "factories"),
     ),
     TopicCategory.ARMS_PROCUREMENT: TopicTerms(
@@ -132,7 +133,8 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
     TopicCategory.REGIONAL_STABILITY: TopicTerms(
         strong=("regional stability", "regional security", "peace and stability", "stability in the region",
                 "stability and security", "balance of power", "escalation", "war in Ukraine",
-                "regional tensions", "stability in the Indo-Pacific"),
+                "regional tensions", "stability in the Indo-Pacific", "security mission", "peacekeeping",
+                "peacekeepers", "stabilisation mission", "stabilization mission", "peace support"),
         weak=("geopolitical", "tensions", "conflict", "security landscape", "security environment",
               "stability", "Indo-Pacific", "security challenges"),
     ),

@@ -123,3 +123,8 @@ def test_a_known_body_named_with_its_country_is_one_party():
     found = parties("India's Ministry of External Affairs said the offer was being studied.")
     assert [n for n in found if "External Affairs" in n] == ["Ministry of External Affairs"]
     assert "India's Ministry of External Affairs" in found["Ministry of External Affairs"][3]
+
+
+def test_a_country_owns_the_office_named_between_it_and_the_title():
+    found = parties("TOKYO: China's foreign ministry spokeswoman Lin Mei said Tokyo should stop.")
+    assert found["Lin Mei"][1:3] == ("spokeswoman", "China")

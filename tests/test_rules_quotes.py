@@ -243,3 +243,40 @@ def test_a_quote_carried_over_paragraphs_is_one_part_per_paragraph():
     text = ('Foreign Minister Ines Costa arrived on Monday. "We came to listen.\n\n'
             '"And we came to help," Costa said.')
     assert quotes(text) == [("Ines Costa", "We came to listen. And we came to help,", "direct", "said")]
+
+
+def test_an_official_of_a_named_body_speaks_for_it_a_national_diplomat_is_unnamed():
+    text = ("A senior African Union official, who asked not to be named because he was not authorised to speak, "
+            "said the mission lacked helicopters.\n\n"
+            "The talks will resume in May, a Japanese diplomat said.")
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("African Union", "the mission lacked helicopters"), (None, "The talks will resume in May"),
+    ]
+
+
+def test_an_aside_between_speaker_and_verb_and_any_audience_after_told():
+    text = ("Defence Minister Dan Price, speaking to the ABC, said the exercise would grow.\n\n"
+            "The plan was approved last week, Price told a parliamentary committee in Canberra.")
+    assert [(s, w, c) for s, w, _, c in quotes(text)] == [
+        ("Dan Price", "the exercise would grow", "said"),
+        ("Dan Price", "The plan was approved last week", "told a parliamentary committee"),
+    ]
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    ('In a post on X, opposition leader Grace Wanjiru called the deployment "reckless".', "Grace Wanjiru"),
+    ("The treaty was described by Defence Minister Dan Price as 'the most important we have signed'.", "Dan Price"),
+])
+def test_a_marked_fragment_after_called_or_described_as_is_the_speakers(sentence, speaker):
+    [(who, _, kind, _)] = quotes(sentence)
+    assert (who, kind) == (speaker, "mixed")
+
+
+def test_questioned_whether_is_a_second_statement():
+    text = "Opposition spokesman Mark Hollis said he supported the exercise but questioned whether the army was ready."
+    assert [w for _, w, _, _ in quotes(text)] == ["he supported the exercise", "whether the army was ready"]
+
+
+def test_a_statement_from_an_embassy():
+    text = "The United States has pledged 50 million dollars, according to a statement from the US embassy in Nairobi."
+    assert [s for s, *_ in quotes(text)] == ["US embassy"]

@@ -80,8 +80,9 @@ _BODY = re.compile(
     r"Interior|Finance|Trade|Commerce|Armed[ ]Forces|Foreign[ ]Affairs[ ]and[ ]Trade|Defen[cs]e[ ]Production)"
     r"|Department[ ]of[ ](?:National[ ])?(?:Defen[cs]e|State|Homeland[ ]Security)"
     r"|Ministry[ ]of[ ]the[ ]Armed[ ]Forces)"
-    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|Armed[ ]Forces|Marine[ ]Corps|Border[ ]Guard|Space[ ]Force|"
-    r"Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
+    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|(?i:armed[ ]forces)|Marine[ ]Corps|Border[ ]Guard|"
+    r"Space[ ]Force|Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
+    r"|(?P<mission>(?i:embassy|high[ ]commission|consulate))\b"
 )
 _COMPANY_NOUN = re.compile(
     rf"(?i:(?:defen[cs]e|arms|drone|aerospace|state-owned|state-run|private|technology|tech|shipbuilding)[ ])?"
@@ -130,7 +131,8 @@ _HEAD_ANCHOR = re.compile(
 _HEAD_COMMA_ANCHOR = re.compile(
     _HEAD_ANCHOR.pattern + r"(?:[ ](?:to|in|at)[ ](?:the[ ])?[\w\-]+(?:[ ][\w\-]+){0,2})?,[ ]"
 )
-_BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard")
+_BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard|embassy|"
+                          r"high commission|consulate")
 _COMPANY_ANCHOR = re.compile(
     r"\b(?:firm|company|manufacturer|maker|shipbuilder|contractor|giant|conglomerate|group)\b"
 )
@@ -353,6 +355,12 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
             role = " ".join(text[inner.end:match.end("role")].split())
             if not role:
                 continue
+        if affil_hit is None:
+            # "China's foreign ministry spokeswoman Lin Mei": the country owns the office named in between.
+            gap = _POSSESSIVE_GAP.search(text, max(0, match.start() - 50), match.start())
+            owner = hits_by_end.get(gap.start()) if gap is not None else None
+            if owner is not None and owner.entry.kind in ("country", "capital") and owner.entry.code:
+                affil_hit = owner
         if affil_hit is None and (counterpart or role.lower() in _LOOSE_HEADS and not role[0].isupper()):
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
         affiliation, code, keep_prefix = _role_affiliation(affil_hit)
@@ -433,6 +441,7 @@ def _later_mentions(text: str, cast: Cast) -> None:
                 at = text.find(form, end)
 
 
+_POSSESSIVE_GAP = re.compile(rf"{_APOSTROPHE}s[ ](?:[a-z][\w\-]*[ ]){{1,3}}$")
 _LOOSE_HEADS = {"head", "leader", "chief", "general", "president", "prince", "commander", "director", "captain"}
 # "the alliance's Deputy Secretary General": the organisation last named.
 _GROUP_POSSESSIVE = re.compile(
@@ -473,9 +482,9 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
                     body_start = words.start()
         surface = text[body_start:match.end()]
         code = affil.entry.code if affil is not None and affil.entry.kind in ("country", "demonym") else None
-        if match.group("service"):
+        if match.group("service") or match.group("mission"):
             if code is None:
-                continue  # "the Army" with no country: too vague to be a party of its own
+                continue  # "the Army", "the embassy" with no country: too vague to be a party of its own
         if code is None:
             code = _nearest_country(doc, cast, match.start())
         if code is None:
@@ -492,7 +501,10 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         entity.affiliation = COUNTRY_NAME[code]
         cast.country(code)
         entity.add(start, match.end(), text[start:match.end()])
-        if start != body_start and not match.group("service"):
+        possessive = re.search(rf"{_APOSTROPHE}s ", text[start:body_start]) is not None
+        if start != body_start and (possessive or not (match.group("service") or match.group("mission"))):
+            # "Indonesia's armed forces" is also "armed forces": a form without the apostrophe, which the
+            # shared name search can find (see the report on core.grounding._name_pattern).
             entity.add(body_start, match.end(), surface)
         elif start == body_start:
             entity.forms.append(surface) if surface not in entity.forms else None

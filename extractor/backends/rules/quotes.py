@@ -41,8 +41,9 @@ REPORTING = (
     r"maintained|observed|remarked|acknowledged|conceded|cautioned|wrote|posted|declared|tweeted|recalled|"
     r"told[ ](?:reporters|journalists|the[ ]media|the[ ]press|ANI|PTI|Reuters|AFP|lawmakers|parliament|"
     r"the[ ]audience|the[ ]gathering|the[ ]conference|delegates|[" + UPPER + r"][\w\-]+|"
-    r"(?:a|the)[ ](?:joint[ ])?(?:news|press)[ ]conference|(?:a|the)[ ](?:news[ ])?briefing|"
-    r"(?:state|national|local)[ ](?:media|television|radio)|(?:a|the)[ ](?:news[ ]agency|newspaper|broadcaster))|"
+    r"(?:a|an|the)[ ](?:[\w\-]+[ ]){0,2}?(?:conference|briefing|committee|hearing|meeting|forum|summit|session|"
+    r"audience|gathering|newspaper|broadcaster|agency|channel|radio|television|parliament|senate|assembly)|"
+    r"(?:state|national|local)[ ](?:media|television|radio))|"
     r"replied|responded|continued|concluded|asked|believes|thinks)"
 )
 # Verbs that introduce a clause without "that" ("Teodoro said Manila hoped ..."); the others need "that".
@@ -62,8 +63,9 @@ _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 
 # "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
 _SPEAKER_FIRST = re.compile(
-    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?P<spk>{_SPEAKER})"
+    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?!(?:who|whose|which|that)[ ])(?P<spk>{_SPEAKER})"
     rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},"
+    rf"|,[ ](?:speaking|writing|talking|addressing|appearing|responding)[ ][^,;:\"\u201c\u201d]{{1,80}},"
     rf"|,[ ](?:however|meanwhile|though|too|also|in[ ]turn|for[ ](?:his|her|their|its)[ ]part),)?"
     rf"[ ](?:also[ ]|further[ ]|then[ ])?"
     rf"(?P<verb>{REPORTING})(?P<adv>(?:{_ADVERBIAL}){{0,2}}),?[ ](?P<that>that[ ])?(?P<content>\S.*)$",
@@ -94,6 +96,13 @@ _BEFORE_VERB = re.compile(
 )
 _BEFORE_PARTICIPLE = re.compile(
     r"(?P<verb>stating|saying|adding|noting|declaring|writing|warning|telling[ ]reporters|posting)[ ,:]*$"
+)
+_LABEL_VERB = r"(?P<verb>called|described|branded|termed|dubbed|labell?ed)"
+_BEFORE_LABEL = re.compile(
+    rf"(?P<spk>{_SPEAKER})[ ](?:has[ ]|had[ ]|also[ ])?{_LABEL_VERB}[ ][^\"\u201c\u201d\u00ab\u00bb]{{0,80}}?[ ]?$"
+)
+_BEFORE_LABEL_PASSIVE = re.compile(
+    rf"(?:was|were|is|are|has[ ]been|had[ ]been)[ ]{_LABEL_VERB}[ ]by[ ](?P<spk>{_SPEAKER})[ ]as[ ]?$"
 )
 _BEFORE_COLON = re.compile(r"(?P<spk>[^,;:!?\"\u201c\u201d]{2,80}):[ ]*$")
 
@@ -273,8 +282,12 @@ class Resolver:
             return named
         role = _ROLE_NOUN.match(low)
         if role:
-            return self.nearest_person(start, role=(role.group("mods").split(), role.group("head")))
-        for kind in ("government_body", "international_organization", "company", "armed_group", "country"):
+            person = self.nearest_person(start, role=(role.group("mods").split(), role.group("head")))
+            if person is not None:
+                return person
+        # "a senior African Union official" speaks for the AU; "a Japanese diplomat" is an unnamed source.
+        kinds = ("government_body", "international_organization", "company", "armed_group")
+        for kind in kinds if role else (*kinds, "country"):
             for ent in inside:
                 if ent.kind == kind:
                     return ent
@@ -449,6 +462,7 @@ _NEXT_STATEMENT = re.compile(
     rf",[ ](?P<part>adding|saying|noting|stressing|warning|insisting|arguing|explaining|claiming|pointing|"
     rf"acknowledging|cautioning|predicting)(?:[ ]out)?[ ](?P<that>that[ ])?"
     rf"|(?:,[ ]and|,[ ]but|[ ]and|[ ]but)[ ](?:also[ ]|later[ ]|then[ ])?(?P<verb>{_SECOND_VERBS})[ ](?P<that2>that[ ])?"
+    rf"|(?:,[ ]and|,[ ]but|[ ]and|[ ]but)[ ](?:also[ ])?(?P<verb2>questioned|asked|wondered)[ ](?=whether[ ]|if[ ])"
 )
 _NARRATION = re.compile(
     r"(?:,[ ]and|[ ]and)[ ](?:also[ ])?(?:called|urged|welcomed|praised|thanked|expressed|invited|proposed|"
@@ -519,7 +533,7 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int, str | None
             found.append((cursor, end, verb))
             break
         found.append((cursor, nxt.start(), verb))
-        verb = nxt.group("verb") or _PAST[nxt.group("part")]
+        verb = nxt.group("verb") or nxt.group("verb2") or _PAST[nxt.group("part")]
         cursor = nxt.end()
     return [(a, b, v) for a, b, v in (( *_strip_end(text, a, b), v) for a, b, v in found) if _words(text[a:b]) >= 3]
 
@@ -619,6 +633,7 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
     speaker: Entity | None = None
     cue: str | None = None
     at = quote.start
+    kind = "direct"
 
     # After the closing mark, up to the sentence end or the next opening mark.
     p_end = doc.paragraphs[doc.paragraph_index(max(quote.close_end - 1, 0))][1]
@@ -671,6 +686,17 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
             speaker = resolver.resolve(colon.group("spk"), lead_start + colon.start("spk")) or \
                 _subject(resolver, lead_start + colon.start("spk"), quote.open_at)
             at = lead_start + colon.start()
+        else:
+            # 'X called the plan "reckless"', 'was described by X as "...": X's words inside the reporter's sentence.
+            label = _BEFORE_LABEL_PASSIVE.search(before) or _BEFORE_LABEL.search(before)
+            if label is not None:
+                phrase, offset = label.group("spk"), lead_start + label.start("spk")
+                cut = phrase.rfind(",")
+                if cut >= 0:
+                    offset, phrase = offset + cut + 1, phrase[cut + 1:]
+                speaker = resolver.resolve(phrase, offset + (len(phrase) - len(phrase.lstrip())))
+                if speaker is not None:
+                    cue, at, kind = label.group("verb"), offset, "mixed"
     if speaker is None and cue is None:
         # A paragraph that is all quote goes on with the previous speaker.
         previous = results[-1] if results else None
@@ -687,7 +713,7 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
     if speaker is None and _words(quote_text) < 3:
         return None
     resolver.note(at, speaker)
-    return Found(parts, speaker, "direct", cue, at)
+    return Found(parts, speaker, kind, cue, at)
 
 
 # What may stand between an attribution and the rest of the statement in the same paragraph: nothing but
