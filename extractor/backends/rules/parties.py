@@ -128,9 +128,7 @@ _HEAD_ANCHOR = re.compile(
     r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
     r"under-secretary|vice-president|leader)\b"
 )
-_HEAD_COMMA_ANCHOR = re.compile(
-    _HEAD_ANCHOR.pattern + r"(?:[ ](?:to|in|at)[ ](?:the[ ])?[\w\-]+(?:[ ][\w\-]+){0,2})?,[ ]"
-)
+_COMMA_AFTER_HEAD = re.compile(r"(?:[ ](?:to|in|at)[ ](?:the[ ])?[\w\-]+(?:[ ][\w\-]+){0,2})?,[ ]")
 _BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard|embassy|"
                           r"high commission|consulate")
 _COMPANY_ANCHOR = re.compile(
@@ -139,12 +137,12 @@ _COMPANY_ANCHOR = re.compile(
 _SPACE = re.compile(r"\s")
 
 
-def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str], text: str, low: str,
+def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str] | list[re.Match[str]], text: str, low: str,
               before: int, after: int) -> list[re.Match[str]]:
-    """Matches of `pattern` that contain a hit of `anchor`, searching only windows around the hits."""
+    """Matches of `pattern` that contain a hit of `anchor` (a pattern, or its hits), searching only windows."""
     seen: set[tuple[int, int]] = set()
     found: list[re.Match[str]] = []
-    for hit in anchor.finditer(low):
+    for hit in anchor if isinstance(anchor, list) else anchor.finditer(low):
         start = max(0, hit.start() - before)
         space = _SPACE.search(text, min(len(text), hit.end() + after))
         end = space.start() if space else len(text)
@@ -337,8 +335,10 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         return entity
 
     low = text.lower()
-    titled = _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110)
-    titled += _anchored(_TITLE_COMMA_NAME, _HEAD_COMMA_ANCHOR, text, low, 90, 150)
+    heads = list(_HEAD_ANCHOR.finditer(low))
+    titled = _anchored(_TITLED, heads, text, low, 90, 110)
+    before_comma = [h for h in heads if _COMMA_AFTER_HEAD.match(low, h.end())]
+    titled += _anchored(_TITLE_COMMA_NAME, before_comma, text, low, 90, 150) if before_comma else []
     for match in titled:
         name = _clean_name(match.group("name"))
         if not name:
