@@ -75,7 +75,8 @@ TAXONOMY: dict[TopicCategory, TopicTerms] = {
                 "shipbuilder", "shipyard", "shipyards", "local assembly", "joint maintenance",
                 "ammunition factory", "ammunition plant", "ammunition production", "munitions factory",
                 "munitions plant", "munitions production", "arms factory", "production capacity",
-                "joint venture", "jointly developed", "being developed by", "co-developed", "next-generation fighter"),
+                "joint venture", "jointly developed", "being developed by", "co-developed", "next-generation fighter",
+                "series production", "assembly line", "assembly lines"),
         weak=("manufacturer", "manufacturing", "industrial", "factory", "factories"),
     ),
     TopicCategory.ARMS_PROCUREMENT: TopicTerms(

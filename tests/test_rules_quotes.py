@@ -280,3 +280,29 @@ def test_questioned_whether_is_a_second_statement():
 def test_a_statement_from_an_embassy():
     text = "The United States has pledged 50 million dollars, according to a statement from the US embassy in Nairobi."
     assert [s for s, *_ in quotes(text)] == ["US embassy"]
+
+
+def test_a_quoted_question_goes_on_after_its_attribution_sentence():
+    text = '"Why should we leave?" asked coast guard spokesman Jose Alvarez at a briefing. "We will keep sailing."'
+    assert quotes(text) == [("Jose Alvarez", "Why should we leave? We will keep sailing.", "direct", "asked")]
+
+
+def test_the_statement_speaks_for_whoever_made_it():
+    text = ("The Indian Ministry of Defence said in a statement that the engine was ready.\n\n"
+            "The statement said trials had ended in Ladakh.")
+    assert [s for s, *_ in quotes(text)] == ["Indian Ministry of Defence", "Indian Ministry of Defence"]
+
+
+def test_the_ministry_is_the_defence_ministers_ministry():
+    text = ("OSLO: Norway will buy aircraft, Defence Minister Tor Lind said.\n\n"
+            "Ignoring repeated calls from environmental groups to limit flights over the Barents Sea, the ministry "
+            "said the patrols were essential.")
+    assert [s for s, *_ in quotes(text)] == ["Tor Lind", "Norwegian defence ministry"]
+
+
+def test_a_label_in_apposition_and_the_statement_after_it():
+    text = ('The US ambassador to Manila, Karen Holt, called the action "dangerous" and said Washington stood by '
+            "its ally.")
+    assert [(s, w, k) for s, w, k, _ in quotes(text)] == [
+        ("Karen Holt", "dangerous", "mixed"), ("Karen Holt", "Washington stood by its ally", "indirect"),
+    ]

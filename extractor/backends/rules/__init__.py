@@ -42,20 +42,24 @@ _INJECTION = re.compile(
     r"disregard\s+(?:all\s+|the\s+)?(?:previous|prior|above)|you\s+are\s+now\b|\bsystem\s*:|"
     r"reveal\s+(?:your|the)\s+(?:system\s+)?prompt|maintenance\s+mode|\{\{|\{%|<\|im_start\|>|>>>|"
     r"\[/?INST\]|<\|[a-z_]+\|>|\#\#\#\s*(?:instruction|system|response)|"
-    r"\b(?:assistant|developer|user)\s*:\s|\bnote\s+to\s+(?:the\s+)?(?:ai|model|assistant|llm|extractor)s?\b|"
+    r"\b(?:assistant|developer|user)\s*:\s|"
+    r"\bnote\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|models?|assistants?|llms?|extractors?|automated|bots?|"
+    r"machines?|crawlers?|language\s+models?)\b|"
+    r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|artificial|language\s+model|llm|assistant|bot|chatbot|automated|machine|model)\b|"
     r"\b(?:ai|language\s+model|llm|assistant|extractor|model)s?\s+(?:must|should|shall|needs?\s+to)\s+"
     r"(?:now\s+|also\s+|always\s+)?(?:ignore|list|add|record|report|treat|mark|output|include|extract|state|say)\b",
     re.IGNORECASE,
 )
 # Every match of _INJECTION holds one of these (lower-cased).
 _INJECTION_KEYS = ("ignore", "disregard", "you are now", "system", "prompt", "maintenance", "{{", "{%", "<|", ">>>",
-                   "inst]", "###", "assistant", "developer", "user", "note to", "model", "llm", "ai ", "ais ",
-                   "extractor")
+                   "inst]", "###", "assistant", "developer", "user", "note to", "note for", "if you are", "model",
+                   "llm", "ai ", "ais ", "extractor")
 # An order to the reader about what to extract: a bare imperative opening the sentence (after "Also,", "Please", ...)
 # whose object is extraction vocabulary ("list X as a party", "add a quote from", "mark the pact as signed").
 # News sentences do not open with a bare imperative; "Mark" before a capital is a first name ("Mark Rutte said").
 _IMPERATIVE = re.compile(
     r"(?:(?:also|then|now|please|and|additionally|finally|instead|next|first|important|note)\b[,:!]?\s+){0,3}"
+    r"(?:(?:remember|make\s+sure|be\s+sure|ensure|you\s+must|you\s+should)\s+(?:to\s+|that\s+you\s+)?)?"
     r"(?:ignore|disregard|forget|list|add|include|insert|append|set|change|replace|remove|delete|omit|drop|"
     r"report|record|output|print|return|respond|answer|write|treat|classify|label|tag|attribute|pretend|act|"
     r"assign|extract|name|say|make|do\s+not|don't|never|always|mark(?=\s+(?-i:[a-z])))\s"

@@ -80,7 +80,8 @@ _BODY = re.compile(
     r"Interior|Finance|Trade|Commerce|Armed[ ]Forces|Foreign[ ]Affairs[ ]and[ ]Trade|Defen[cs]e[ ]Production)"
     r"|Department[ ]of[ ](?:National[ ])?(?:Defen[cs]e|State|Homeland[ ]Security)"
     r"|Ministry[ ]of[ ]the[ ]Armed[ ]Forces)"
-    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|(?i:armed[ ]forces)|Marine[ ]Corps|Border[ ]Guard|"
+    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|(?i:armed[ ]forces)|(?P<small>navy|army|air[ ]force|coast[ ]guard)|"
+    r"Marine[ ]Corps|Border[ ]Guard|"
     r"Space[ ]Force|Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
     r"|(?P<mission>(?i:embassy|high[ ]commission|consulate))\b"
 )
@@ -485,6 +486,8 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         if match.group("service") or match.group("mission"):
             if code is None:
                 continue  # "the Army", "the embassy" with no country: too vague to be a party of its own
+            if match.group("small") and not re.match(rf"{_APOSTROPHE}s ", text[affil.end:body_start]):
+                continue  # "the Italian navy visit" is a visit; "China's coast guard" is the service
         if code is None:
             code = _nearest_country(doc, cast, match.start())
         if code is None:
@@ -514,10 +517,10 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
 
 
 def _nearest_country(doc: Doc, cast: Cast, pos: int) -> str | None:
-    """For "the defence ministry said": the country of the nearest person with an office before it, else the dateline's."""
+    """For "the defence ministry said": the country of the nearest office-holder or body before it, else the dateline's."""
     best: tuple[int, str] | None = None
     for entity in cast.entities.values():
-        if entity.kind == "person" and entity.code and entity.role:
+        if entity.code and (entity.kind == "person" and entity.role or entity.kind == "government_body"):
             before = [s for s, _ in entity.mentions if s < pos]
             if before and (best is None or max(before) > best[0]):
                 best = (max(before), entity.code)

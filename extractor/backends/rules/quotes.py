@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lexicon import ENTRIES
+from .lexicon import COUNTRY_NAME, DEMONYM_OF, ENTRIES
 from .parties import Cast, Entity
 from .text import UPPER, Doc
 
@@ -63,7 +63,7 @@ _SPEAKER = r"[^,;:!?\"\u201c\u201d\u00ab\u00bb()]{1,90}?"
 
 # "X said (on Thursday) (that) CONTENT": reported speech with the speaker first.
 _SPEAKER_FIRST = re.compile(
-    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,60}}),[ ])?(?!(?:who|whose|which|that)[ ])(?P<spk>{_SPEAKER})"
+    rf"^(?:(?P<lead>[^,\"\u201c\u201d]{{1,100}}),[ ])?(?!(?:who|whose|which|that|and|but)[ ])(?P<spk>{_SPEAKER})"
     rf"(?:,[ ](?:who|whose|which|the|a|an)[ ][^,;:\"\u201c\u201d]{{1,90}},"
     rf"|,[ ](?:speaking|writing|talking|addressing|appearing|responding)[ ][^,;:\"\u201c\u201d]{{1,80}},"
     rf"|,[ ](?:however|meanwhile|though|too|also|in[ ]turn|for[ ](?:his|her|their|its)[ ]part),)?"
@@ -99,7 +99,7 @@ _BEFORE_PARTICIPLE = re.compile(
 )
 _LABEL_VERB = r"(?P<verb>called|described|branded|termed|dubbed|labell?ed)"
 _BEFORE_LABEL = re.compile(
-    rf"(?P<spk>{_SPEAKER})[ ](?:has[ ]|had[ ]|also[ ])?{_LABEL_VERB}[ ][^\"\u201c\u201d\u00ab\u00bb]{{0,80}}?[ ]?$"
+    rf"(?P<spk>{_SPEAKER}),?[ ](?:has[ ]|had[ ]|also[ ])?{_LABEL_VERB}[ ][^\"\u201c\u201d\u00ab\u00bb]{{0,80}}?[ ]?$"
 )
 _BEFORE_LABEL_PASSIVE = re.compile(
     rf"(?:was|were|is|are|has[ ]been|had[ ]been)[ ]{_LABEL_VERB}[ ]by[ ](?P<spk>{_SPEAKER})[ ]as[ ]?$"
@@ -121,6 +121,11 @@ _BODY_NOUN = re.compile(
     r"committee|parliament|secretariat|directorate|authority)$",
     re.IGNORECASE,
 )
+_PORTFOLIOS = r"defen[cs]e|foreign|interior|home|finance|trade|economy|energy|justice|health|transport|external affairs"
+_PORTFOLIO = re.compile(rf"\b(?P<a>{_PORTFOLIOS})[ ]minister\b|\bminister[ ](?:of|for)[ ](?:the[ ])?(?P<b>{_PORTFOLIOS})\b")
+# "..., the ministry said in a statement. ... The statement said ...": the statement speaks for its author.
+_DOCUMENT = re.compile(r"\b(?:statement|press release|release|communiqu[eé]|readout)\b")
+_THE_DOCUMENT = re.compile(r"the (?:joint |written |official )?(?:statement|press release|release|communiqu[eé]|readout)")
 _MIN_UNATTRIBUTED_WORDS = 6
 _SPLIT_MIN_PART = 8
 
@@ -258,11 +263,14 @@ class Resolver:
         self.quoted = [(q.open_at, q.close_end) for q in marked]
         self.attributed: list[tuple[int, Entity]] = []
         self.last_speaker: tuple[int, Entity] | None = None
+        self.last_statement: Entity | None = None  # who last spoke "in a statement", for "the statement said"
 
-    def note(self, at: int, entity: Entity | None) -> None:
+    def note(self, at: int, entity: Entity | None, cue: str | None = None) -> None:
         if entity is not None:
             self.attributed.append((at, entity))
             self.last_speaker = (at, entity)
+            if cue and _DOCUMENT.search(cue):
+                self.last_statement = entity
 
     def resolve(self, phrase: str, start: int) -> Entity | None:
         phrase = " ".join(phrase.split()).strip(" ,")
@@ -270,6 +278,8 @@ class Resolver:
         low = phrase.lower()
         if not phrase or _words(phrase) > 12:
             return None
+        if _THE_DOCUMENT.fullmatch(low):
+            return self.last_statement
         inside = [
             ent for ent in self.cast.entities.values()
             for s, e in ent.mentions if start <= s and e <= end + 1
@@ -308,7 +318,10 @@ class Resolver:
                      "union": ("international_organization",), "company": ("company",), "firm": ("company",),
                      "manufacturer": ("company",)}.get(head, ("government_body",))
             # "the Council", "the agency": first the nearest party whose own name has that word.
-            return self.nearest_named(start, head) or self.nearest_group(start, kinds)
+            found = self.nearest_named(start, head)
+            if found is None and head == "ministry":
+                found = self.ministry_of_minister(start, start + low.rfind("ministry"))
+            return found or self.nearest_group(start, kinds)
         return None
 
     def person_at(self, pos: int) -> Entity | None:
@@ -369,6 +382,23 @@ class Resolver:
                 elif mod not in have and mod not in ("new", "former", "visiting", "top", "senior"):
                     return False
         return True
+
+    def ministry_of_minister(self, pos: int, at: int) -> Entity | None:
+        """'Defence Minister X said ... the ministry said': X's ministry, named by the minister's portfolio."""
+        for s, _, ent in reversed(self.people):
+            if s >= pos or self._in_quote(s) or not ent.code or not ent.role:
+                continue
+            portfolio = _PORTFOLIO.search(ent.role.lower())
+            if portfolio is None:
+                continue
+            words = portfolio.group("a") or portfolio.group("b")
+            ministry = self.cast.get(f"{DEMONYM_OF.get(ent.code, COUNTRY_NAME[ent.code])} {words} ministry",
+                                     "government_body", ent.code)
+            ministry.affiliation = COUNTRY_NAME[ent.code]
+            self.cast.country(ent.code)
+            ministry.add(at, at + len("ministry"), "ministry")
+            return ministry
+        return None
 
     def nearest_named(self, pos: int, head: str) -> Entity | None:
         best: tuple[int, Entity] | None = None
@@ -446,6 +476,9 @@ def find_quotes(doc: Doc, cast: Cast) -> list[Found]:
         found = _attribute(doc, quote, marked, resolver, results)
         if found is not None:
             results.append(found)
+            if found.kind == "mixed" and found.speaker is not None:
+                # 'X called it "reckless" and said B': B is X's next statement.
+                results.extend(_said_next(doc, quote, found))
     results.sort(key=lambda f: f.parts[0][0])
     return _deduplicate(results)
 
@@ -583,7 +616,7 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
         verb = fixed_cue or match.group("verb")
         adv = match.groupdict().get("adv")
         at = s + match.start("spk")
-        resolver.note(at, speaker)
+        resolver.note(at, speaker, _cue(verb, adv))
         if pattern in (_SPEAKER_FIRST, _ACCORDING_FIRST):
             statements = _clauses(text, c_start, c_end)
         else:
@@ -652,8 +685,8 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
             # A split quote: '"A," she said, "B."' - the next quote starts right after the attribution.
             rest_at = quote.close_end + match.end()
             nxt = next((q for q in marked if q.open_at >= rest_at and not q.consumed), None)
-            if nxt is not None and nxt.paragraph == quote.paragraph and text[quote.end - 1:quote.end] not in ".!?" \
-                    and _continues_after_attribution(text, rest_at, nxt, p_end):
+            if nxt is not None and nxt.paragraph == quote.paragraph \
+                    and _continues_after_attribution(text, rest_at, quote, nxt, p_end):
                 if min(nxt.end - nxt.start, quote.end - quote.start) >= _SPLIT_MIN_PART:
                     parts = parts + list(nxt.parts)
                     nxt.consumed = True
@@ -712,7 +745,7 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
             return None
     if speaker is None and _words(quote_text) < 3:
         return None
-    resolver.note(at, speaker)
+    resolver.note(at, speaker, cue)
     return Found(parts, speaker, kind, cue, at)
 
 
@@ -722,16 +755,30 @@ def _attribute(doc: Doc, quote: Marked, marked: list[Marked], resolver: Resolver
 _BETWEEN_PARTS = re.compile(r"[ ,:\u2013\u2014-]*|[^\"\u201c\u201d\u00ab\u00bb\u2018\u2019']{0,120}?[.;][ ]+")
 
 
-def _continues_after_attribution(text: str, rest_at: int, nxt: Marked, p_end: int) -> bool:
+def _continues_after_attribution(text: str, rest_at: int, quote: Marked, nxt: Marked, p_end: int) -> bool:
     """Whether the next marked quote is the second part of the statement just attributed."""
     between = text[rest_at:nxt.open_at]
     if not _BETWEEN_PARTS.fullmatch(between) or re.search(rf"\b{REPORTING}\b", between):
         return False
     if between.strip(" ,:\u2013\u2014-") == "":
-        return True
+        # '"A," she said, "B."' - but '"A." she said, "B."' is two sentences, each quoted on its own.
+        return text[quote.end - 1:quote.end] not in ".!?"
     # After a full stop, only a quote that has no attribution of its own goes on with this speaker.
     after_end = min(_sentence_end(text, nxt.close_end, p_end), nxt.close_end + 160)
     return _AFTER.match(text[nxt.close_end:after_end]) is None or nxt.close_end >= p_end
+
+
+_AND_SAID = re.compile(rf"[ ,]*(?:and|but)[ ](?:also[ ])?(?P<verb>{_SECOND_VERBS})[ ](?P<that>that[ ])?(?=\S)")
+
+
+def _said_next(doc: Doc, quote: Marked, found: Found) -> list[Found]:
+    text = doc.text
+    nxt = _AND_SAID.match(text, quote.close_end)
+    if nxt is None or not (nxt.group("that") or nxt.group("verb") in ("said", "added")):
+        return []
+    end = doc.sentences[doc.sentence_index(nxt.end())][1]
+    return [Found([(a, b)], found.speaker, _content_kind(text[a:b]), v or nxt.group("verb"), found.at)
+            for a, b, v in _clauses(text, nxt.end(), end)]
 
 
 def _subject(resolver: Resolver, start: int, end: int) -> Entity | None:
