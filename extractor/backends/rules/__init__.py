@@ -31,7 +31,7 @@ from .text import Doc, split
 from .topics import find_topics
 
 # Bump when a rule changes what comes out, so cached or compared records can tell.
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 
 _SUMMARY_MAX_CHARS = 300
 _DATELINE_PLACE = re.compile(r"\A\s*(?P<place>[A-Z][A-Z.'\u2019]*(?:[ ][A-Z][A-Z.'\u2019]*){0,3})(?:,[^:\n]{1,30})?"
