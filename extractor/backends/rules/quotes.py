@@ -517,6 +517,7 @@ _TAIL_CONTINUES = re.compile(
 )
 
 
+Statement = tuple[int, int, "str | None"]  # start, end, and the verb that introduces it (None: the sentence's own)
 _PAST = {"adding": "added", "saying": "said", "noting": "noted", "stressing": "stressed", "warning": "warned",
          "insisting": "insisted", "arguing": "argued", "explaining": "explained", "claiming": "claimed",
          "pointing": "pointed out", "acknowledging": "acknowledged", "cautioning": "cautioned",
@@ -543,13 +544,13 @@ def _without_gloss(text: str, start: int, end: int) -> int:
     return gloss.start("cut")
 
 
-def _clauses(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+def _clauses(text: str, start: int, end: int) -> list[Statement]:
     """The statements in reported content, as (start, end, verb or None for the main one).
 
     'A, adding that B' and 'A and warned that B' are two statements of one speaker; 'A and called for B'
     ends the statement at A (what follows is the reporter's account of an act, not of words).
     """
-    found: list[tuple[int, int, str | None]] = []
+    found: list[Statement] = []
     verb: str | None = None
     cursor = start
     while cursor < end:
@@ -568,7 +569,8 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int, str | None
         found.append((cursor, nxt.start(), verb))
         verb = nxt.group("verb") or nxt.group("verb2") or _PAST[nxt.group("part")]
         cursor = nxt.end()
-    return [(a, b, v) for a, b, v in (( *_strip_end(text, a, b), v) for a, b, v in found) if _words(text[a:b]) >= 3]
+    stripped = [(*_strip_end(text, a, b), v) for a, b, v in found]
+    return [(a, b, v) for a, b, v in stripped if _words(text[a:b]) >= 3]
 
 
 # A clause, not a speaker: "..., said the plan would also strengthen NATO's flank."
@@ -638,7 +640,7 @@ def _reported(text: str, s: int, e: int, resolver: Resolver, inner: list[Marked]
     return []
 
 
-def _after_attribution(text: str, start: int, end: int) -> tuple[list[tuple[int, int, str | None]], list[tuple[int, int]]]:
+def _after_attribution(text: str, start: int, end: int) -> tuple[list[Statement], list[tuple[int, int]]]:
     """What follows 'CONTENT, X said, ...': further statements, or the rest of the first one, or narration."""
     nxt = _TAIL_NEXT.match(text, start, end)
     if nxt is not None:
