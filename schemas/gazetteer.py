@@ -161,6 +161,7 @@ ORGANIZATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "European Commission": ("government_body", ("European Commission",)),
     "European Parliament": ("government_body", ("European Parliament",)),
     "European Council": ("government_body", ("European Council",)),
+    "Council of the EU": ("government_body", ("Council of the EU", "Council of the European Union", "EU Council")),
     "European Defence Agency": ("government_body", ("European Defence Agency", "EDA")),
     "European External Action Service": ("government_body", ("European External Action Service", "EEAS")),
     "European Space Agency": ("international_organization", ("European Space Agency", "ESA")),
@@ -171,7 +172,8 @@ ORGANIZATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 # The organisation a body belongs to, for affiliations.
 ORGANIZATION_PARENTS: dict[str, str] = {
     "European Commission": "European Union", "European Parliament": "European Union",
-    "European Council": "European Union", "European Defence Agency": "European Union",
+    "European Council": "European Union", "Council of the EU": "European Union",
+    "European Defence Agency": "European Union",
     "European External Action Service": "European Union", "Europol": "European Union",
     "Frontex": "European Union", "PESCO": "European Union", "UN Security Council": "United Nations",
 }

@@ -145,11 +145,17 @@ def test_quote_text_is_an_exact_substring():
         assert words in text
 
 
-def test_second_quote_in_the_speakers_paragraph_keeps_the_speaker():
-    text = 'Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," Olin said. "Every day counts."'
-    assert [(s, w) for s, w, _, _ in quotes(text)] == [
-        ("Mark Olin", "We need to move faster,"), ("Mark Olin", "Every day counts."),
-    ]
+def test_a_statement_goes_on_after_a_whole_attribution_sentence():
+    # '"A," X said. "B."' in one paragraph is one statement, interrupted by its attribution.
+    text = ('Secretary General Mark Olin spoke in Brussels.\n\n"We need to move faster," said Olin, who chaired the '
+            'meeting. "Every day counts."')
+    assert quotes(text) == [("Mark Olin", "We need to move faster, Every day counts.", "direct", "said")]
+
+
+def test_a_second_quote_with_its_own_attribution_is_another_statement():
+    text = ('Defence Minister Ana Lopes met Foreign Minister Rui Sousa.\n\n"We are ready," Lopes said. '
+            '"So are we," Sousa added.')
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [("Ana Lopes", "We are ready,"), ("Rui Sousa", "So are we,")]
 
 
 def test_discourse_adverb_between_speaker_and_verb():
@@ -160,3 +166,143 @@ def test_discourse_adverb_between_speaker_and_verb():
 def test_trailing_circumstance_after_the_attribution():
     text = "The allies agreed to buy more air defence systems, Mark Olin told reporters after a meeting of ministers."
     assert quotes(text)[0][1:] == ("The allies agreed to buy more air defence systems", "indirect", "told reporters")
+
+
+@pytest.mark.parametrize("joint, cue", [(", adding that", "added"), (" and warned that", "warned"), (", and said", "said")])
+def test_a_second_statement_in_reported_speech_is_its_own_quote(joint, cue):
+    text = f"Defence Minister Dan Moraru said the first ship would be ordered in May{joint} the crews would train abroad."
+    assert [(s, w, c) for s, w, _, c in quotes(text)] == [
+        ("Dan Moraru", "the first ship would be ordered in May", "said"),
+        ("Dan Moraru", "the crews would train abroad", cue),
+    ]
+
+
+@pytest.mark.parametrize("act", [" and called on parliament to approve it", " and welcomed the offer from Japan",
+                                 ", which he described as a growing problem"])
+def test_reported_speech_ends_where_the_reporter_narrates_an_act(act):
+    text = f"Defence Minister Dan Moraru said the order would cost about one billion euros{act}."
+    assert [w for _, w, _, _ in quotes(text)] == ["the order would cost about one billion euros"]
+
+
+def test_what_follows_the_attribution_circumstance_continuation_or_second_statement():
+    text = ("Finland will open a second factory by 2027, Defence Minister Aino Lehtonen said on Tuesday, as stocks run "
+            "low.\n\nThe plant will be run by a state firm, she added, under a ten-year contract with the army.\n\n"
+            "Output will double, Lehtonen said, without giving a figure.\n\n"
+            "The factory will employ 400 people, according to the Finnish defence ministry, which said work would start "
+            "soon.")
+    assert [(w, c) for _, w, _, c in quotes(text)] == [
+        ("Finland will open a second factory by 2027", "said"),
+        ("The plant will be run by a state firm under a ten-year contract with the army", "added"),
+        ("Output will double", "said"),
+        ("The factory will employ 400 people", "according to"),
+        ("work would start soon", "said"),
+    ]
+
+
+def test_unnamed_sources_give_a_quote_without_a_speaker():
+    text = "Sweden has asked to buy part of the output, two officials familiar with the talks said."
+    assert quotes(text) == [(None, "Sweden has asked to buy part of the output", "indirect", "said")]
+
+
+def test_a_place_after_the_verb_is_neither_content_nor_cue():
+    text = "Defence Minister Lars Ekholm told reporters in Stockholm that no decision had been taken."
+    assert quotes(text) == [("Lars Ekholm", "no decision had been taken", "indirect", "told reporters")]
+
+
+def test_he_said_is_the_person_just_quoted_even_if_another_man_was_named_before():
+    text = ("Defence Minister Per Dahl said his navy was ready.\n\n"
+            "Greenland will have a say, the island's premier Ole Lund said. Nothing is decided yet, he said.")
+    assert [s for s, *_ in quotes(text)] == ["Per Dahl", "Ole Lund", "Ole Lund"]
+
+
+def test_she_told_a_news_conference_tells_her_gender_to_a_later_she():
+    text = ("Australia will buy drones, Defence Minister Helen Carr said.\n\n"
+            '"We need them now," she told a news conference.\n\n'
+            "Philippine Defence Secretary Ramon Cruz said Manila welcomed the plan.\n\n"
+            "She said the first drones would arrive in June.")
+    assert [(s, c) for s, _, _, c in quotes(text)] == [
+        ("Helen Carr", "said"), ("Helen Carr", "told a news conference"), ("Ramon Cruz", "said"), ("Helen Carr", "said"),
+    ]
+
+
+def test_the_name_in_apposition_after_the_office_is_the_speaker():
+    text = "Canberra is exploring a cable repair pact, according to Australia's High Commissioner to India, Mark Pell."
+    assert quotes(text) == [("Mark Pell", "Canberra is exploring a cable repair pact", "indirect", "according to")]
+
+
+def test_the_agency_is_the_agency_last_named_and_its_gloss_is_not_its_words():
+    text = ("Austria will take part in the Alpine Shield, a programme that pools radars from five countries, "
+            "according to the European Defence Agency. The agency said the first orders would follow in May.")
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("European Defence Agency", "Austria will take part in the Alpine Shield"),
+        ("European Defence Agency", "the first orders would follow in May"),
+    ]
+
+
+def test_a_quote_carried_over_paragraphs_is_one_part_per_paragraph():
+    text = ('Foreign Minister Ines Costa arrived on Monday. "We came to listen.\n\n'
+            '"And we came to help," Costa said.')
+    assert quotes(text) == [("Ines Costa", "We came to listen. And we came to help,", "direct", "said")]
+
+
+def test_an_official_of_a_named_body_speaks_for_it_a_national_diplomat_is_unnamed():
+    text = ("A senior African Union official, who asked not to be named because he was not authorised to speak, "
+            "said the mission lacked helicopters.\n\n"
+            "The talks will resume in May, a Japanese diplomat said.")
+    assert [(s, w) for s, w, _, _ in quotes(text)] == [
+        ("African Union", "the mission lacked helicopters"), (None, "The talks will resume in May"),
+    ]
+
+
+def test_an_aside_between_speaker_and_verb_and_any_audience_after_told():
+    text = ("Defence Minister Dan Price, speaking to the ABC, said the exercise would grow.\n\n"
+            "The plan was approved last week, Price told a parliamentary committee in Canberra.")
+    assert [(s, w, c) for s, w, _, c in quotes(text)] == [
+        ("Dan Price", "the exercise would grow", "said"),
+        ("Dan Price", "The plan was approved last week", "told a parliamentary committee"),
+    ]
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    ('In a post on X, opposition leader Grace Wanjiru called the deployment "reckless".', "Grace Wanjiru"),
+    ("The treaty was described by Defence Minister Dan Price as 'the most important we have signed'.", "Dan Price"),
+])
+def test_a_marked_fragment_after_called_or_described_as_is_the_speakers(sentence, speaker):
+    [(who, _, kind, _)] = quotes(sentence)
+    assert (who, kind) == (speaker, "mixed")
+
+
+def test_questioned_whether_is_a_second_statement():
+    text = "Opposition spokesman Mark Hollis said he supported the exercise but questioned whether the army was ready."
+    assert [w for _, w, _, _ in quotes(text)] == ["he supported the exercise", "whether the army was ready"]
+
+
+def test_a_statement_from_an_embassy():
+    text = "The United States has pledged 50 million dollars, according to a statement from the US embassy in Nairobi."
+    assert [s for s, *_ in quotes(text)] == ["US embassy"]
+
+
+def test_a_quoted_question_goes_on_after_its_attribution_sentence():
+    text = '"Why should we leave?" asked coast guard spokesman Jose Alvarez at a briefing. "We will keep sailing."'
+    assert quotes(text) == [("Jose Alvarez", "Why should we leave? We will keep sailing.", "direct", "asked")]
+
+
+def test_the_statement_speaks_for_whoever_made_it():
+    text = ("The Indian Ministry of Defence said in a statement that the engine was ready.\n\n"
+            "The statement said trials had ended in Ladakh.")
+    assert [s for s, *_ in quotes(text)] == ["Indian Ministry of Defence", "Indian Ministry of Defence"]
+
+
+def test_the_ministry_is_the_defence_ministers_ministry():
+    text = ("OSLO: Norway will buy aircraft, Defence Minister Tor Lind said.\n\n"
+            "Ignoring repeated calls from environmental groups to limit flights over the Barents Sea, the ministry "
+            "said the patrols were essential.")
+    assert [s for s, *_ in quotes(text)] == ["Tor Lind", "Norwegian defence ministry"]
+
+
+def test_a_label_in_apposition_and_the_statement_after_it():
+    text = ('The US ambassador to Manila, Karen Holt, called the action "dangerous" and said Washington stood by '
+            "its ally.")
+    assert [(s, w, k) for s, w, k, _ in quotes(text)] == [
+        ("Karen Holt", "dangerous", "mixed"), ("Karen Holt", "Washington stood by its ally", "indirect"),
+    ]

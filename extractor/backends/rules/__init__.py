@@ -31,7 +31,7 @@ from .text import Doc, split
 from .topics import find_topics
 
 # Bump when a rule changes what comes out, so cached or compared records can tell.
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 
 _SUMMARY_MAX_CHARS = 300
 _DATELINE_PLACE = re.compile(r"\A\s*(?P<place>[A-Z][A-Z.'\u2019]*(?:[ ][A-Z][A-Z.'\u2019]*){0,3})(?:,[^:\n]{1,30})?"
@@ -40,14 +40,80 @@ _DATELINE_PLACE = re.compile(r"\A\s*(?P<place>[A-Z][A-Z.'\u2019]*(?:[ ][A-Z][A-Z
 _INJECTION = re.compile(
     r"ignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier)\s+instructions|"
     r"disregard\s+(?:all\s+|the\s+)?(?:previous|prior|above)|you\s+are\s+now\b|\bsystem\s*:|"
-    r"reveal\s+(?:your|the)\s+(?:system\s+)?prompt|maintenance\s+mode|\{\{|\{%|<\|im_start\|>|>>>",
+    r"reveal\s+(?:your|the)\s+(?:system\s+)?prompt|maintenance\s+mode|\{\{|\{%|<\|im_start\|>|>>>|"
+    r"\[/?INST\]|<\|[a-z_]+\|>|\#\#\#\s*(?:instruction|system|response)|"
+    r"\b(?:assistant|developer|user)\s*:\s|"
+    r"\bnote\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|models?|assistants?|llms?|extractors?|automated|bots?|"
+    r"machines?|crawlers?|language\s+models?)\b|"
+    r"\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|artificial|language\s+model|llm|assistant|bot|chatbot|automated|machine|model)\b|"
+    r"\b(?:ai|language\s+model|llm|assistant|extractor|model)s?\s+(?:must|should|shall|needs?\s+to)\s+"
+    r"(?:now\s+|also\s+|always\s+)?(?:ignore|list|add|record|report|treat|mark|output|include|extract|state|say)\b",
     re.IGNORECASE,
 )
+# Every match of _INJECTION holds one of these (lower-cased).
+_INJECTION_KEYS = ("ignore", "disregard", "you are now", "system", "prompt", "maintenance", "{{", "{%", "<|", ">>>",
+                   "inst]", "###", "assistant", "developer", "user", "note to", "note for", "if you are", "model",
+                   "llm", "ai ", "ais ", "extractor")
+# An order to the reader about what to extract: a bare imperative opening the sentence (after "Also,", "Please", ...)
+# whose object is extraction vocabulary ("list X as a party", "add a quote from", "mark the pact as signed").
+# News sentences do not open with a bare imperative; "Mark" before a capital is a first name ("Mark Rutte said").
+_IMPERATIVE = re.compile(
+    r"(?:(?:also|then|now|please|and|additionally|finally|instead|next|first|important|note)\b[,:!]?\s+){0,3}"
+    r"(?:(?:remember|make\s+sure|be\s+sure|ensure|you\s+must|you\s+should)\s+(?:to\s+|that\s+you\s+)?)?"
+    r"(?:ignore|disregard|forget|list|add|include|insert|append|set|change|replace|remove|delete|omit|drop|"
+    r"report|record|output|print|return|respond|answer|write|treat|classify|label|tag|attribute|pretend|act|"
+    r"assign|extract|name|say|make|do\s+not|don't|never|always|mark(?=\s+(?-i:[a-z])))\s"
+    r"(?!(?:up|out|off|down|back|over|by|after|in|on|at|from|with|for|to|into)\b)",  # "Set up in 2015, ...": a participle
+    re.IGNORECASE,
+)
+# What such an order is about: the record's own vocabulary, in phrases news prose does not use.
+_EXTRACTION_WORDS = re.compile(
+    r"\bas\s+(?:(?:a|an|the)\s+(?:[a-z]+\s+){0,2}?)?(?:party|parties|speaker|source|signatory|signatories|signed|in\s+force|"
+    r"ratified|concluded|participant)\b|"
+    r"\b(?:a|the|this|that|every|each|all|new|another)\s+(?:quotes?|quotations?|speakers?|party\s+list|output|"
+    r"json|fields?|schema)\b|\bquotes?\s+(?:from|by|attributed)\b|\bstatus(?:es)?\s+(?:to|as)\b|"
+    r"\binstructions?\b|\bprompt\b",
+    re.IGNORECASE,
+)
+_LEADING = " \t([*#>-"
+_OPENING = "\"'\u201c\u2018\u00ab"
+
+
+def _inside_quotation(text: str, paragraph_start: int, pos: int) -> bool:
+    """Whether `pos` falls inside a quotation opened earlier in its paragraph (a speaker's words)."""
+    before = text[paragraph_start:pos]
+    return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d") or \
+        before.count("\u00ab") > before.count("\u00bb")
+
+
+def _is_order(text: str, start: int, end: int, paragraph_start: int) -> bool:
+    """A sentence opening with a bare imperative about what to extract, outside any quotation."""
+    while start < end and text[start] in _LEADING:
+        start += 1
+    if start >= end or text[start] in _OPENING or not _IMPERATIVE.match(text, start, end):
+        return False
+    if _inside_quotation(text, paragraph_start, start):
+        return False  # a speaker's words, even in the imperative, are news
+    return bool(_EXTRACTION_WORDS.search(text, start, end))
 
 
 def _without_injections(text: str, doc: Doc) -> str:
-    """The text with instruction-like sentences blanked out (same length, so every offset still holds)."""
-    blanks = [(s, e) for s, e in doc.sentences if _INJECTION.search(text, s, e)]
+    """The text with instruction-like sentences blanked out (same length, so every offset still holds).
+
+    An instruction runs on to the end of its paragraph: the sentences after it in that paragraph
+    ("Also report that ...") carry its orders, however innocent each looks alone.
+    """
+    low = text.lower()
+    # The full pattern is slow over a whole article; it runs only when one of its words is there at all.
+    marked = [m.start() for m in _INJECTION.finditer(text)] if any(k in low for k in _INJECTION_KEYS) else []
+    blanks: list[tuple[int, int]] = []
+    blanked_paragraph = -1
+    for index, (s, e) in enumerate(doc.sentences):
+        paragraph = doc.sentence_paragraph[index]
+        if paragraph == blanked_paragraph or any(s <= m < e for m in marked) or \
+                _is_order(text, s, e, doc.paragraphs[paragraph][0]):
+            blanks.append((s, e))
+            blanked_paragraph = paragraph
     if not blanks:
         return text
     chars = list(text)

@@ -53,6 +53,11 @@ _PORTFOLIO_WORD = (
 _PORTFOLIO = rf"(?:[ ](?:of|for)[ ](?:State[ ](?:for[ ])?)?{_PORTFOLIO_WORD}(?:(?:,[ ]|[ ]and[ ]|[ ]&[ ]){_PORTFOLIO_WORD})*)"
 ROLE = rf"(?i:(?:{_ROLE_MODIFIER}[ ]){{0,4}}{_ROLE_HEAD}){_PORTFOLIO}?"
 _TITLED = re.compile(rf"(?<![\w\-])(?P<role>{ROLE})[ ](?P<name>{NAME})")
+# The name in apposition after the office: "Australia's High Commissioner to India, Mark Pellow, said".
+_TITLE_COMMA_NAME = re.compile(
+    rf"(?<![\w\-])(?P<role>{ROLE}(?:[ ](?:to|in|at)[ ](?:the[ ])?[{UPPER}][\w\-]*(?:[ ][{UPPER}][\w\-]*){{0,2}})?),[ ]"
+    rf"(?P<name>{NAME})(?=[,.;]|[ ](?:said|says|told|added|stressed|noted|warned|stated)\b|$)"
+)
 _HONORIFIC = re.compile(rf"(?<!\w)(?P<title>Mr|Mrs|Ms|Dr|Sir|Madam|Dame|Lord|Lady)\.?[ ](?P<name>{NAME})")
 
 SPEECH_VERBS = (
@@ -75,8 +80,10 @@ _BODY = re.compile(
     r"Interior|Finance|Trade|Commerce|Armed[ ]Forces|Foreign[ ]Affairs[ ]and[ ]Trade|Defen[cs]e[ ]Production)"
     r"|Department[ ]of[ ](?:National[ ])?(?:Defen[cs]e|State|Homeland[ ]Security)"
     r"|Ministry[ ]of[ ]the[ ]Armed[ ]Forces)"
-    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|Armed[ ]Forces|Marine[ ]Corps|Border[ ]Guard|Space[ ]Force|"
-    r"Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
+    r"|(?P<service>(?:Navy|Army|Air[ ]Force|Coast[ ]Guard|(?i:armed[ ]forces)|(?P<small>navy|army|air[ ]force|coast[ ]guard)|"
+    r"Marine[ ]Corps|Border[ ]Guard|"
+    r"Space[ ]Force|Defen[cs]e[ ]Forces|Ground[ ]Forces|Marines)\b(?![ ](?i:minister|ministry|secretary|chief|commander|spokes)))"
+    r"|(?P<mission>(?i:embassy|high[ ]commission|consulate))\b"
 )
 _COMPANY_NOUN = re.compile(
     rf"(?i:(?:defen[cs]e|arms|drone|aerospace|state-owned|state-run|private|technology|tech|shipbuilding)[ ])?"
@@ -122,19 +129,21 @@ _HEAD_ANCHOR = re.compile(
     r"governor|senator|king|queen|prince|emir|sheikh|sultan|ceo|head|advis[eo]r|attach\w|undersecretary|"
     r"under-secretary|vice-president|leader)\b"
 )
-_BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard")
+_COMMA_AFTER_HEAD = re.compile(r"(?:[ ](?:to|in|at)[ ](?:the[ ])?[\w\-]+(?:[ ][\w\-]+){0,2})?,[ ]")
+_BODY_ANCHOR = re.compile(r"ministry|department|navy|army|air force|coast guard|forces|marine|border guard|embassy|"
+                          r"high commission|consulate")
 _COMPANY_ANCHOR = re.compile(
     r"\b(?:firm|company|manufacturer|maker|shipbuilder|contractor|giant|conglomerate|group)\b"
 )
 _SPACE = re.compile(r"\s")
 
 
-def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str], text: str, low: str,
+def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str] | list[re.Match[str]], text: str, low: str,
               before: int, after: int) -> list[re.Match[str]]:
-    """Matches of `pattern` that contain a hit of `anchor`, searching only windows around the hits."""
+    """Matches of `pattern` that contain a hit of `anchor` (a pattern, or its hits), searching only windows."""
     seen: set[tuple[int, int]] = set()
     found: list[re.Match[str]] = []
-    for hit in anchor.finditer(low):
+    for hit in anchor if isinstance(anchor, list) else anchor.finditer(low):
         start = max(0, hit.start() - before)
         space = _SPACE.search(text, min(len(text), hit.end() + after))
         end = space.start() if space else len(text)
@@ -327,7 +336,11 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
         return entity
 
     low = text.lower()
-    for match in _anchored(_TITLED, _HEAD_ANCHOR, text, low, 90, 110):
+    heads = list(_HEAD_ANCHOR.finditer(low))
+    titled = _anchored(_TITLED, heads, text, low, 90, 110)
+    before_comma = [h for h in heads if _COMMA_AFTER_HEAD.match(low, h.end())]
+    titled += _anchored(_TITLE_COMMA_NAME, before_comma, text, low, 90, 150) if before_comma else []
+    for match in titled:
         name = _clean_name(match.group("name"))
         if not name:
             continue
@@ -343,6 +356,12 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
             role = " ".join(text[inner.end:match.end("role")].split())
             if not role:
                 continue
+        if affil_hit is None:
+            # "China's foreign ministry spokeswoman Lin Mei": the country owns the office named in between.
+            gap = _POSSESSIVE_GAP.search(text, max(0, match.start() - 50), match.start())
+            owner = hits_by_end.get(gap.start()) if gap is not None else None
+            if owner is not None and owner.entry.kind in ("country", "capital") and owner.entry.code:
+                affil_hit = owner
         if affil_hit is None and (counterpart or role.lower() in _LOOSE_HEADS and not role[0].isupper()):
             continue  # a bare lower-case "head" or "president" before a capital is too often something else
         affiliation, code, keep_prefix = _role_affiliation(affil_hit)
@@ -401,10 +420,29 @@ def find_parties(doc: Doc, dateline_code: str | None) -> Cast:
     _find_bodies(doc, cast, hits_by_end)
     _find_companies(text, cast, hits_by_end)
     _surname_mentions(text, cast)
+    _later_mentions(text, cast)
     _genders(doc, cast)
     return cast
 
 
+def _later_mentions(text: str, cast: Cast) -> None:
+    """A firm or body found once by its noun ("firm Nordic Munitions") is named again bare later on."""
+    for entity in list(cast.entities.values()):
+        if entity.kind not in ("company", "government_body"):
+            continue
+        for form in {entity.name, *entity.forms}:
+            if len(form) < 4 or not form[0].isupper():
+                continue
+            at = text.find(form)
+            while at >= 0:
+                end = at + len(form)
+                bounded = (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+                if bounded and not any(s <= at < e for s, e in entity.mentions):
+                    entity.add(at, end, None)
+                at = text.find(form, end)
+
+
+_POSSESSIVE_GAP = re.compile(rf"{_APOSTROPHE}s[ ](?:[a-z][\w\-]*[ ]){{1,3}}$")
 _LOOSE_HEADS = {"head", "leader", "chief", "general", "president", "prince", "commander", "director", "captain"}
 # "the alliance's Deputy Secretary General": the organisation last named.
 _GROUP_POSSESSIVE = re.compile(
@@ -428,21 +466,37 @@ def _is_government_role(role: str) -> bool:
                                         "general", "admiral", "spokes", "envoy", "chancellor", "premier"))
 
 
+_MODIFIERS_BEFORE = re.compile(rf"(?:[{UPPER}][\w\-]+[ ]){{1,2}}$")
+
+
 def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
     text = doc.text
     for match in _anchored(_BODY, _BODY_ANCHOR, text, text.lower(), 45, 60):
-        surface = match.group()
-        affil = _affiliation_before(hits_by_end, text, match.start())
+        body_start = match.start()
+        affil = _affiliation_before(hits_by_end, text, body_start)
+        if affil is None:
+            # "Switzerland's Federal Department of Defence": the country's name before the body's own modifiers.
+            words = _MODIFIERS_BEFORE.search(text, max(0, body_start - 40), body_start)
+            if words is not None and words.group().split()[0] not in _NOT_NAME:
+                affil = _affiliation_before(hits_by_end, text, words.start())
+                if affil is not None and affil.entry.kind in ("country", "demonym"):
+                    body_start = words.start()
+        surface = text[body_start:match.end()]
         code = affil.entry.code if affil is not None and affil.entry.kind in ("country", "demonym") else None
-        if match.group("service"):
+        if match.group("service") or match.group("mission"):
             if code is None:
-                continue  # "the Army" with no country: too vague to be a party of its own
+                continue  # "the Army", "the embassy" with no country: too vague to be a party of its own
+            if match.group("small") and not re.match(rf"{_APOSTROPHE}s ", text[affil.end:body_start]):
+                continue  # "the Italian navy visit" is a visit; "China's coast guard" is the service
         if code is None:
             code = _nearest_country(doc, cast, match.start())
         if code is None:
             continue
-        start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else match.start()
-        if start != match.start():
+        start = affil.start if affil is not None and affil.entry.kind in ("country", "demonym") else body_start
+        known = cast.entities.get(surface)
+        if known is not None and known.kind == "government_body" and known.code == code:
+            name = surface  # a body the gazetteer knows ("Ministry of External Affairs"), here with its country
+        elif start != body_start:
             name = " ".join(text[start:match.end()].split())  # the article's own "Philippine Navy"
         else:
             name = f"{DEMONYM_OF.get(code, COUNTRY_NAME[code])} {surface}"
@@ -450,9 +504,12 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
         entity.affiliation = COUNTRY_NAME[code]
         cast.country(code)
         entity.add(start, match.end(), text[start:match.end()])
-        if start != match.start() and not match.group("service"):
-            entity.add(match.start(), match.end(), surface)
-        elif start == match.start():
+        possessive = re.search(rf"{_APOSTROPHE}s ", text[start:body_start]) is not None
+        if start != body_start and (possessive or not (match.group("service") or match.group("mission"))):
+            # "Indonesia's armed forces" is also "armed forces": a form without the apostrophe, which the
+            # shared name search can find (see the report on core.grounding._name_pattern).
+            entity.add(body_start, match.end(), surface)
+        elif start == body_start:
             entity.forms.append(surface) if surface not in entity.forms else None
             before = text[max(0, match.start() - 4):match.start()]
             if before.lower() == "the ":
@@ -460,10 +517,10 @@ def _find_bodies(doc: Doc, cast: Cast, hits_by_end: dict[int, Hit]) -> None:
 
 
 def _nearest_country(doc: Doc, cast: Cast, pos: int) -> str | None:
-    """For "the defence ministry said": the country of the nearest person with an office before it, else the dateline's."""
+    """For "the defence ministry said": the country of the nearest office-holder or body before it, else the dateline's."""
     best: tuple[int, str] | None = None
     for entity in cast.entities.values():
-        if entity.kind == "person" and entity.code and entity.role:
+        if entity.code and (entity.kind == "person" and entity.role or entity.kind == "government_body"):
             before = [s for s, _ in entity.mentions if s < pos]
             if before and (best is None or max(before) > best[0]):
                 best = (max(before), entity.code)
@@ -529,9 +586,9 @@ def _genders(doc: Doc, cast: Cast) -> None:
         if re.search(r"[\"\u201d\u2019']\s*,?\s*$", doc.text[max(0, pronoun.start() - 4):pronoun.start()]):
             continue  # '," she said': the pronoun is the attribution, and the nearest name may be inside the quote
         sentence = doc.sentences[doc.sentence_index(pronoun.start())]
-        before = [m for m in people if sentence[0] <= m[0] < pronoun.start()]
-        if not before:
-            continue
-        entity = before[-1][2]
+        before = {id(m[2]): m[2] for m in people if sentence[0] <= m[0] < pronoun.start()}
+        if len(before) != 1:
+            continue  # "X, who met Y, said his country ...": with two people before it, whose is unclear
+        entity = next(iter(before.values()))
         if entity.gender is None:
             entity.gender = "f" if pronoun.group("p").lower().startswith(("she", "her")) else "m"
