@@ -372,7 +372,9 @@ def _evidence_spans(snippets: list[str], grounder: Grounder, owner: str, warning
 def _name_pattern(name: str) -> str:
     tokens = [re.escape(t) for t in name.split()]
     body = r"\s+".join(tokens)
-    body = body.replace("'", "['\u2019]").replace("\u2019", "['\u2019]")
+    # A straight or a curly apostrophe, whichever the name was given with (one pass: the class itself
+    # holds a curly apostrophe that must not be replaced again).
+    body = re.sub("['\u2019]", lambda _: "['\u2019]", body)
     return rf"(?<!\w){body}(?!\w)"
 
 
