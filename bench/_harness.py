@@ -70,9 +70,12 @@ class Measured:
     summary: dict
 
 
-def run_batch(input_dir: Path, base_url: str, *extra: str) -> Measured:
-    """One `extractor batch` subprocess; CPU and peak RSS are that process's own."""
-    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+def run_batch(input_dir: Path, base_url: str, *extra: str, out: Path | None = None) -> Measured:
+    """One `extractor batch` subprocess; CPU and peak RSS are that process's own.
+
+    The output folder is a fresh temporary one, removed afterwards, unless `out` is given (kept)."""
+    keep = out is not None
+    out = out or Path(tempfile.mkdtemp(prefix="bench-out-"))
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "bench-not-a-real-key"}
     started = time.monotonic()
     process = subprocess.Popen(
@@ -88,6 +91,7 @@ def run_batch(input_dir: Path, base_url: str, *extra: str) -> Measured:
     if process.returncode not in (0, 1):
         raise RuntimeError(f"batch failed ({process.returncode}): {stderr[-2000:]}")
     summary = json.loads((out / "run.json").read_text())
-    shutil.rmtree(out, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(out, ignore_errors=True)
     cpu = usage.ru_utime + usage.ru_stime
     return Measured(summary["counts"]["ok"], summary["counts"]["failed"], wall, cpu, usage.ru_maxrss / 1024, summary)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -59,7 +60,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--clients", default="aiohttp,httpx")
     parser.add_argument("--memory-articles", type=int, default=10_000)
+    parser.add_argument("--scaling", default="", help="e.g. 10000,50000,100000: peak memory and resume time per N")
     args = parser.parse_args()
+    if args.scaling:
+        print(f"# bench/throughput.py --scaling  {machine()}  C=128, L=0.05 s")
+        scaling([int(n) for n in args.scaling.split(",")])
+        return
 
     print(f"# bench/throughput.py  {machine()}  L={args.latency}s")
     capacity = server_capacity(3.0 if args.quick else 5.0)
@@ -87,6 +93,22 @@ def main() -> None:
             m = run_batch(folder, server.base_url, "--concurrency", "128")
         print(f"memory: {count} articles, C=128, L=0.05 s: ok {m.ok}, failed {m.failed}, peak RSS {m.peak_rss_mb:.1f} MB "
               f"(goal < 300 MB), CPU {m.cpu / count * 1000:.2f} ms/article, {m.ok / m.summary['wall_seconds']:.0f} art/s")
+
+
+def scaling(counts: list[int]) -> None:
+    """Peak RSS of the batch process as the folder grows, and how fast a finished folder resumes."""
+    print(f"{'articles':>9} {'ok':>7} {'wall s':>7} {'art/s':>6} {'peak MB':>8} {'resume s':>9} {'resume peak MB':>15}")
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    for count in counts:
+        folder = make_articles(work / f"in{count}", count)
+        out = work / f"out{count}"
+        with ServerProcess("--latency", "0.05") as server:
+            m = run_batch(folder, server.base_url, "--concurrency", "128", out=out)
+            again = run_batch(folder, server.base_url, "--concurrency", "128", out=out)  # everything is done
+        print(f"{count:9d} {m.ok:7d} {m.summary['wall_seconds']:7.1f} {m.ok / m.summary['wall_seconds']:6.0f} "
+              f"{m.peak_rss_mb:8.1f} {again.wall:9.1f} {again.peak_rss_mb:15.1f}", flush=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
 
 
 if __name__ == "__main__":
