@@ -322,3 +322,20 @@ def test_answers_cut_off_before_any_item_fail_with_what_happened(tmp_path):
     # The dev server reports 0 completion tokens: far below the cap, so each article was asked once more.
     assert all(f["error_type"] == "ExtractionError" and "cut off after 0 completion tokens" in f["message"]
                and "the server's own output limit" in f["message"] and f["attempts"] == 2 for f in failures)
+
+
+def test_dry_run_counts_one_request_per_chunk_of_a_long_article(tmp_path):
+    from extractor.batch.dryrun import dry_run
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    short = (ARTICLES / "seed_003_eu_india.txt").read_text(encoding="utf-8")
+    (folder / "short.txt").write_text(short, encoding="utf-8")
+    (folder / "long.txt").write_text(short + "\n\n" + "\n\n".join(
+        (ARTICLES / f"{n}").read_text(encoding="utf-8").split("\n", 1)[1] for n in
+        sorted(p.name for p in ARTICLES.glob("*.txt"))), encoding="utf-8")
+    report = dry_run(BatchOptions(input_dir=folder, out_dir=tmp_path / "out"), Settings(model="gpt-4o-mini"))
+    rows = {r["article_id"]: r for r in report["articles"]}
+    assert rows["short"]["requests"] == 1 and rows["long"]["requests"] > 1
+    fixed = report["fixed_prompt_tokens"]
+    assert rows["long"]["prompt_tokens"] > rows["long"]["requests"] * fixed
