@@ -53,6 +53,7 @@ from ..schemas import SCHEMA_VERSION, Article, ArticleRecord, ExtractionResponse
 from .budget import price_for
 from .discover import article_ids, discover, read_input
 from .lock import OutputLock
+from .runner import check_folders
 from .dryrun import COMPLETION_PER_ARTICLE_TOKEN, dry_run
 from .gate import Gate
 from .store import DoneKey, RecordStore, write_json_atomic
@@ -665,12 +666,7 @@ def _fixed_prompt_tokens(model: str) -> int:
 def run_batch_api(options: BatchOptions, settings: Settings, *, wait: bool = False,
                   poll: PollPolicy = PollPolicy(), retry: RetryPolicy | None = None,
                   echo: Callable[[str], None] | None = None) -> dict[str, Any]:
-    if not options.input_dir.is_dir():
-        raise ConfigurationError(f"{options.input_dir} is not a directory; give the folder that holds the articles")
-    try:
-        options.out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot create output directory {options.out_dir}: {exc.strerror}") from None
+    check_folders(options)
     with OutputLock(options.out_dir):  # one run per output folder, realtime or Batch API alike
         return asyncio.run(BatchApiRun(options, settings, wait=wait, poll=poll, retry=retry, echo=echo).run())
 

@@ -366,14 +366,8 @@ def exit_code(summary: dict[str, Any]) -> int:
     return 1 if counts["failed"] or counts["not_started_budget"] else 0
 
 
-def run_batch(options: BatchOptions, settings: Settings, retry: RetryPolicy | None = None,
-              signals: StopSignals | None = None) -> dict[str, Any]:
-    """Run a batch and return its summary (what run.json holds).
-
-    ConfigurationError (exit 2) before any work: a bad folder or flag, another run
-    holding the output folder. `signals`, entered by the caller, makes SIGINT/SIGTERM
-    stop the run cleanly; without one, the run installs its own while it lasts.
-    """
+def check_folders(options: BatchOptions) -> None:
+    """The input folder exists and the output folder does or can: ConfigurationError (exit 2) otherwise."""
     if not options.input_dir.is_dir():
         raise ConfigurationError(f"{options.input_dir} is not a directory; give the folder that holds the articles")
     try:
@@ -382,5 +376,16 @@ def run_batch(options: BatchOptions, settings: Settings, retry: RetryPolicy | No
         raise ConfigurationError(f"cannot create output directory {options.out_dir}: {exc.strerror}") from None
     if not options.out_dir.is_dir():
         raise ConfigurationError(f"output {options.out_dir} is not a directory; give a folder with -o")
+
+
+def run_batch(options: BatchOptions, settings: Settings, retry: RetryPolicy | None = None,
+              signals: StopSignals | None = None) -> dict[str, Any]:
+    """Run a batch and return its summary (what run.json holds).
+
+    ConfigurationError (exit 2) before any work: a bad folder or flag, another run
+    holding the output folder. `signals`, entered by the caller, makes SIGINT/SIGTERM
+    stop the run cleanly; without one, the run installs its own while it lasts.
+    """
+    check_folders(options)
     with OutputLock(options.out_dir), (contextlib.nullcontext(signals) if signals else StopSignals()) as stop:
         return asyncio.run(BatchRun(options, settings, retry, stop).run())
