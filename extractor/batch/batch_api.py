@@ -46,7 +46,8 @@ from ..backends.llm.profiles import Price
 from ..backends.llm.retry import RetryPolicy
 from ..backends.llm.tokens import count_tokens
 from ..config import BatchOptions, Settings, public_url, redact
-from ..core.pipeline import ArticleCheck, assemble
+from ..core import pipeline
+from ..core.pipeline import ArticleCheck, assemble, chunk_tasks
 from ..errors import ArticleLoadError, ConfigurationError, ExtractorError, ProviderError
 from ..report import write_report
 from ..schemas import SCHEMA_VERSION, Article, ArticleRecord, ExtractionResponse
@@ -158,6 +159,7 @@ class BatchApiRun:
         self.collected = False
         self._store: RecordStore | None = None
         self._failures: _Failures | None = None
+        self._chunks: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}  # a long article's answers so far
 
     # -- outputs, opened only by runs that write them -------------------------------------------
     def _read(self, path: Path, article_id: str) -> Article:
@@ -299,17 +301,29 @@ class BatchApiRun:
                         counted_as="not_started_budget")
                     continue
                 spent += estimate
-            line = await self.backend.request_body(Task(article=article, text=article.text or ""))
-            custom_id = f"art-{article.sha256[:32]}"
-            encoded = json.dumps({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": line},
-                                 ensure_ascii=False) + "\n"
-            if writer is not None and not writer.fits(len(encoded.encode())):
+            text = article.text or ""
+            # A long article goes in as its chunks, each with the context a real-time read gives it.
+            tasks = (chunk_tasks(article, self.extractor.chunking) if self.extractor.chunking.needed(text)
+                     else [Task(article=article, text=text)])
+            lines = []
+            for task in tasks:
+                body = await self.backend.request_body(task)
+                part = task.context
+                custom_id = f"art-{article.sha256[:32]}" + (f"-c{part.index}of{part.count}" if part else "")
+                encoded = json.dumps({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body},
+                                     ensure_ascii=False) + "\n"
+                meta = {"article_id": article_id, "path": str(path), "sha256": article.sha256,
+                        "prompt_version": version, "model": model,
+                        **({"chunk": part.index, "chunks": part.count} if part else {})}
+                lines.append((custom_id, encoded, meta))
+            size = sum(len(encoded.encode()) for _, encoded, _ in lines)
+            if writer is not None and not writer.fits(size):  # an article's chunks travel in one job
                 jobs.append(writer.close())
                 writer = None
             if writer is None:
                 writer = _InputWriter(self.state.folder, self._new_job())
-            writer.add(custom_id, encoded, {"article_id": article_id, "path": str(path), "sha256": article.sha256,
-                                            "prompt_version": version, "model": model})
+            for custom_id, encoded, meta in lines:
+                writer.add(custom_id, encoded, meta)
             self.counts["submitted"] += 1
         if writer is not None:
             jobs.append(writer.close())
@@ -443,8 +457,10 @@ class BatchApiRun:
                "failed": ("BatchFailed", f"the provider failed the whole batch ({problems})"),
                "cancelled": ("BatchCancelled", "the batch was cancelled")}
         kind, message = why.get(job["status"], ("BatchNotReturned", "the batch returned no result for this request"))
+        listed: set[str] = set()  # a long article's chunks fail it once
         for custom_id, meta in job["requests"].items():
-            if custom_id not in answered and not self._recorded(meta):
+            if custom_id not in answered and not self._recorded(meta) and meta["article_id"] not in listed:
+                listed.add(meta["article_id"])
                 self.fail(meta["article_id"], meta["path"], kind, f"{message}; run the same command again to "
                           "submit it again")
         self.collected = True
@@ -493,7 +509,10 @@ class BatchApiRun:
                 log.warning("batch %s returned an unknown custom_id %r; ignored", job["batch_id"], entry.get("custom_id"))
                 continue
             answered.add(entry["custom_id"])
-            await self._one(meta, entry)
+            if meta.get("chunks"):
+                await self._chunk_answered(meta, entry)
+            else:
+                await self._one(meta, entry)
 
     async def _one(self, meta: dict[str, Any], entry: dict[str, Any]) -> None:
         article_id, path = meta["article_id"], meta["path"]
@@ -531,6 +550,52 @@ class BatchApiRun:
         record = assemble(article, candidates, check)
         await self.store().append(record)
         self._count(record, body.get("usage") or {})
+
+    async def _chunk_answered(self, meta: dict[str, Any], entry: dict[str, Any]) -> None:
+        """Keep a long article's chunk answers until all are in, then read the article as a real-time run
+        would, each chunk's first ask answered from the batch (re-asks in real time)."""
+        key = (meta["article_id"], meta["sha256"])
+        waiting = self._chunks.setdefault(key, {})
+        waiting[meta["chunk"]] = entry
+        if len(waiting) < meta["chunks"]:
+            return
+        del self._chunks[key]
+        article_id, path = meta["article_id"], meta["path"]
+        if self._recorded(meta):
+            self.counts["already_recorded"] += 1
+            return
+        for index, part in sorted(waiting.items()):
+            response = part.get("response") or {}
+            if part.get("error") or response.get("status_code") != 200:
+                error = part.get("error") or (response.get("body") or {}).get("error") or {}
+                self.fail(article_id, path, "BatchRequestFailed", (
+                    f"the Batch API answered chunk {index}/{meta['chunks']} with an error: "
+                    f"{redact(str(error.get('message') or error), self.settings.api_key)[:300]}; run the same "
+                    "command again to submit it again"))
+                return
+        try:
+            article = self._read(Path(path), article_id)
+        except ArticleLoadError as exc:
+            self.fail(article_id, path, "ArticleLoadError", str(exc))
+            return
+        if article.sha256 != meta["sha256"]:
+            self.fail(article_id, path, "ChangedSinceSubmission", (
+                f"{path} changed after it was submitted; the answers are for the old text and were not used. "
+                "Run the same command again to submit the new text"))
+            return
+        bodies = {index: part["response"]["body"] for index, part in waiting.items()}
+        try:
+            record = await pipeline.run(article, _AnsweredChunks(self.backend, bodies), self.extractor.chunking)
+        except ExtractorError as exc:
+            self.fail(article_id, path, type(exc).__name__, str(exc), attempts=getattr(exc, "attempts", 0))
+            return
+        await self.store().append(record)
+        usage: dict[str, Any] = {}
+        for body in bodies.values():
+            for name, value in (body.get("usage") or {}).items():
+                if isinstance(value, int):
+                    usage[name] = usage.get(name, 0) + value
+        self._count(record, usage)
 
     def _count(self, record: ArticleRecord, batch_usage: dict[str, Any]) -> None:
         """Tokens and cost: the batch answer's at the Batch API price, any real-time re-asks at list price."""
@@ -590,6 +655,26 @@ class BatchApiRun:
             "settings": self.settings.public(),
             "config": self.options.public(),
         }
+
+
+class _AnsweredChunks:
+    """A backend that answers each chunk's first ask from the Batch API's output; re-asks go real time."""
+
+    def __init__(self, backend: OpenAIBackend, bodies: dict[int, dict[str, Any]]):
+        self.backend = backend
+        self.bodies = bodies
+        self.name, self.model = backend.name, backend.model
+
+    @property
+    def prompt_version(self) -> str:
+        return self.backend.prompt_version
+
+    async def read(self, task: Task) -> Any:
+        assert task.context is not None, "a chunk's task carries its context"
+        return await self.backend.read_batch_answer(task, self.bodies[task.context.index])
+
+    async def aclose(self) -> None:
+        return None
 
 
 class _Failures:

@@ -108,6 +108,13 @@ async def _run_chunked(article: Article, backend: Backend, chunking: ChunkPolicy
     return _record(article, candidates, grounded, normalize(grounded, text, names))
 
 
+def chunk_tasks(article: Article, chunking: ChunkPolicy) -> list[Task]:
+    """The tasks `run` reads a long article with, each chunk's context included (for a Batch API input file)."""
+    chunks = chunking.split(article.text or "")
+    planned, _ = _plan(chunks)
+    return [Task(article=article, text=chunk.text, context=context) for chunk, context in zip(chunks, planned)]
+
+
 async def _read_chunk(backend: Backend, task: Task) -> Candidates:
     try:
         return await backend.read(task)

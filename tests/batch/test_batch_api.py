@@ -27,7 +27,7 @@ from extractor.http.fixtures import FixtureIndex
 from extractor.testing.batch_fake import BatchFake, BatchScript, Reply, ThreadedBatchFake
 from extractor.testing.devserver import LoopbackServer, ServerConfig, request_text
 
-from conftest import ARTICLES, FAKE_KEY, Endpoint, async_client, comparable, expected_record, from_fixtures
+from conftest import ARTICLES, FAKE_KEY, ROOT, Endpoint, async_client, comparable, expected_record, from_fixtures
 
 FAST = PollPolicy(first=0.01, most=0.05)
 # negotiations_*: its first answer carries a quote that is not in the article; the second is clean.
@@ -357,3 +357,31 @@ def test_command_line_submits_waits_collects_and_prices_the_dry_run(tmp_path):
     assert done.exit_code == 0 and "completed: 2 ok" in done.stderr, done.output
     assert len(read_jsonl(out / "records.jsonl")) == 2
     assert again.exit_code == 0 and "nothing to submit" in again.stderr
+
+
+def test_a_long_article_goes_in_as_its_chunks_and_comes_back_as_one_record(tmp_path):
+    from extractor.core.chunking import ChunkPolicy
+    from extractor.backends.llm.tokens import count_tokens
+    from extractor.core.chunking import split
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(ROOT / "fixtures" / "long" / "digest_20k.txt", folder / "digest.txt")
+    long = load_article(folder / "digest.txt")
+    expected_chunks = len(split(long.text, 1500, lambda t: count_tokens(t, "gpt-5-mini")))
+    assert expected_chunks > 1
+    with fake() as server:
+        submitted = run(server, tmp_path, settings={"chunk_tokens": 1500})
+        uploaded = server.call(lambda: [f for f in server.fake.files.values() if f["purpose"] == "batch"])
+        content = server.call(lambda: server.fake.contents[uploaded[0]["id"]])
+        collected = run(server, tmp_path, wait=True, settings={"chunk_tokens": 1500})
+    requests = [json.loads(line) for line in content.decode().splitlines()]
+    assert submitted["counts"]["submitted"] == 1 and len(requests) == expected_chunks
+    assert len({r["custom_id"] for r in requests}) == expected_chunks
+    assert all("<<<EARLIER" in json.dumps(r["body"]) for r in requests[1:])  # later chunks carry the roster
+    records = read_jsonl(tmp_path / "out" / "records.jsonl")
+    assert collected["counts"]["ok"] == 1 and [r["article"]["id"] for r in records] == ["digest"]
+    record = records[0]
+    assert any(w.startswith(f"read in {expected_chunks} chunks") for w in record["provenance"]["warnings"])
+    spans = [s for q in record["quotes"] for s in q["spans"]] + [s for p in record["parties"] for s in p["mentions"]]
+    assert spans and all(long.text[s["start"]:s["end"]] == s["text"] for s in spans)
