@@ -37,6 +37,7 @@ _ENV = {
     "EXTRACTOR_MAX_TOKENS": "max_tokens",
     "EXTRACTOR_REASONING_EFFORT": "reasoning_effort",
     "EXTRACTOR_STRICT": "strict",
+    "EXTRACTOR_HINTS": "hints",
     "EXTRACTOR_SERVER": "server",
     "EXTRACTOR_CHUNK_TOKENS": "chunk_tokens",
 }
@@ -71,6 +72,8 @@ class Settings(BaseModel):
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         None, description="For reasoning models; default the lowest the model accepts.")
     strict: bool = Field(False, description="OpenAI strict structured outputs (tools and json_schema modes).")
+    hints: bool = Field(False, description="Give the model the rules backend's quote candidates and names; "
+                                           "it may answer a quote by its number.")
     server: Literal["openai", "llamacpp", "ollama", "vllm", "lmstudio", "other"] = Field(
         "openai", description="The server family, for what it accepts; docs/local-servers.md.")
     chunk_tokens: int | None = Field(

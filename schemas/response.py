@@ -32,6 +32,16 @@ class AnswerReview:
 
     check: AnswerCheck | None = None
     answers: list[Salvaged] = field(default_factory=list)
+    references: dict[str, str] = field(default_factory=dict)  # "Q3" -> the hinted quote it stands for
+
+    def resolve(self, salvaged: Salvaged) -> Salvaged:
+        """Quotes given by a hint's number ("Q3") read as that hint's words."""
+        if self.references:
+            for quote in salvaged.data.get("quotes") or []:
+                words = self.references.get(str(quote.get("text", "")).strip().strip('"').upper())
+                if words is not None:
+                    quote["text"] = words
+        return salvaged
 
     def best(self) -> Salvaged | None:
         """The answer to keep when the re-asks run out: the most usable items, the latest on a tie."""
@@ -221,7 +231,7 @@ class ExtractionResponse(_Out):
             salvaged = salvage(value, truncated=truncated, repairs=repairs)
         except NoJSON as exc:
             raise _answer_problem(cls.__name__, f"{exc}; answer with the JSON object only") from None
-        review.answers.append(salvaged)
+        review.answers.append(review.resolve(salvaged))
         response = cls.model_validate(salvaged.data)
         problems = []
         if salvaged.dropped:

@@ -42,17 +42,19 @@ def _fail(message: str, code: int) -> None:
 BACKEND_HELP = ("llm (an OpenAI-compatible model), rules (offline, no key) or auto: llm when OPENAI_API_KEY, "
                 "OPENAI_BASE_URL or --replay is given, else rules [env EXTRACTOR_BACKEND, default auto].")
 MODEL_HELP = "Model name [env EXTRACTOR_MODEL, default gpt-5-mini]."
+HINTS_HELP = ("Give the model the offline reader's quote candidates and names; it may answer a quote by its "
+              "number [env EXTRACTOR_HINTS]. Off by default: bench/hints_estimate.py and BENCHMARKS.md say why.")
 EFFORT_HELP = ("none, minimal, low, medium or high, for reasoning models [env EXTRACTOR_REASONING_EFFORT, "
                "default the lowest the model accepts].")
 
 
 def _settings(backend: str | None, model: str | None, mode: str | None, replay: Path | None,
-              reasoning_effort: str | None = None, record: Path | None = None):
+              reasoning_effort: str | None = None, record: Path | None = None, hints: bool = False):
     """The run's settings; the CLI's default backend is auto, announced when it falls back to rules."""
     from ..config import Settings
 
     settings = Settings.from_env(backend=backend or os.environ.get("EXTRACTOR_BACKEND") or "auto", model=model,
-                                 mode=mode, reasoning_effort=reasoning_effort)
+                                 mode=mode, reasoning_effort=reasoning_effort, hints=hints or None)
     if settings.backend == "auto" and not (settings.has_endpoint() or replay or record):
         typer.echo("note: no OPENAI_API_KEY or OPENAI_BASE_URL set; using the offline rules backend "
                    "(--backend llm to require a model)", err=True)
@@ -79,6 +81,7 @@ def extract(
     backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
     model: Optional[str] = typer.Option(None, help=MODEL_HELP),
     reasoning_effort: Optional[str] = typer.Option(None, help=EFFORT_HELP),
+    hints: bool = typer.Option(False, "--hints", help=HINTS_HELP),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
     replay: Optional[Path] = typer.Option(None, help="Answer from recorded fixtures in this directory; no network."),
     indent: int = typer.Option(2, help="JSON indent; 0 for one line."),
@@ -87,7 +90,7 @@ def extract(
     from ..api import extract as run_extract
 
     try:
-        record = run_extract(file, settings=_settings(backend, model, mode, replay, reasoning_effort),
+        record = run_extract(file, settings=_settings(backend, model, mode, replay, reasoning_effort, hints=hints),
                              replay=replay)
     except (ConfigurationError, LocalFault) as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -125,6 +128,7 @@ def batch(
     backend: Optional[str] = typer.Option(None, help=BACKEND_HELP),
     model: Optional[str] = typer.Option(None, help=MODEL_HELP),
     reasoning_effort: Optional[str] = typer.Option(None, help=EFFORT_HELP),
+    hints: bool = typer.Option(False, "--hints", help=HINTS_HELP),
     mode: Optional[str] = typer.Option(None, help="instructor mode: tools, json_schema, json, md_json [env EXTRACTOR_MODE]."),
     batch_api: bool = typer.Option(False, "--batch-api", help="Use the provider's Batch API (50% cheaper, results "
                                    "within 24 h): the first run submits, later runs poll and collect."),
@@ -157,7 +161,7 @@ def batch(
                 except ImportError:
                     raise ConfigurationError(
                         "--tables parquet needs pyarrow: pip install 'news-extractor[parquet]'") from None
-            settings = _settings(backend, model, mode, replay, reasoning_effort, record)
+            settings = _settings(backend, model, mode, replay, reasoning_effort, record, hints)
             if wait and not batch_api:
                 raise ConfigurationError("--wait polls a Batch API job: use it with --batch-api")
             if batch_api:

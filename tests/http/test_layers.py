@@ -18,8 +18,8 @@ SEED = "seed_003_eu_india"
 def test_a_prompt_edit_never_breaks_replay(monkeypatch):
     original = prompt.messages
 
-    def edited(text, context=None):
-        messages = original(text, context)
+    def edited(text, context=None, hints=None):
+        messages = original(text, context, hints)
         messages[-1]["content"] = "A reworded user message.\n[[" + text + "]]"
         return messages
 

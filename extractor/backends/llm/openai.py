@@ -40,6 +40,7 @@ from ...schemas import AnswerReview, ExtractionResponse, Usage, reviewing
 from ...schemas.response import strict_json_schema
 from ...schemas.salvage import NoJSON, Salvaged, read_json, salvage
 from ..base import Candidates, Task
+from ..rules import read_rules
 from . import prompt
 from .profiles import Adaptations, profile_for
 from .retry import RetryPolicy, describe_failure, is_transient, retry_after_seconds
@@ -133,7 +134,17 @@ class OpenAIBackend:
 
     @property
     def prompt_version(self) -> str:
-        return prompt.prompt_version()
+        # Hints change what the model is shown, so records made with them are told apart.
+        return prompt.prompt_version() + ("-hints" if self.settings.hints else "")
+
+    def _hints(self, task: Task) -> tuple[str | None, dict[str, str]]:
+        """The hint block for this text and what its numbers stand for (--hints), else nothing."""
+        if not self.settings.hints:
+            return None, {}
+        found = read_rules(task.text)
+        quotes = [quote.text for quote in found.quotes]
+        return (prompt.hints_block(quotes, [party.name for party in found.parties]),
+                {f"Q{number}": quote for number, quote in enumerate(quotes, 1)})
 
     # -- clients -------------------------------------------------------------------------------
     def _client(self) -> openai.AsyncOpenAI:
@@ -234,12 +245,12 @@ class OpenAIBackend:
         return stop
 
     # -- one task ------------------------------------------------------------------------------
-    def _request(self, task: Task) -> dict[str, Any]:
+    def _request(self, task: Task, hints: str | None = None) -> dict[str, Any]:
         """The request, with the parameters the model family accepts (profiles.py)."""
         profile, settings = self.profile, self.settings
         request: dict[str, Any] = {
             "model": settings.model,
-            "messages": prompt.messages(task.text, task.context),
+            "messages": prompt.messages(task.text, task.context, hints),
             "response_model": _RESPONSE_MODEL,
             "max_retries": settings.max_reasks,
             profile.token_parameter: self.max_tokens,
@@ -266,7 +277,7 @@ class OpenAIBackend:
         patched = instructor.patch(create=keep, mode=self.mode)
         token = _QUIET.set(True)
         try:
-            await patched(**{**self._request(task), "max_retries": 0})
+            await patched(**{**self._request(task, self._hints(task)[0]), "max_retries": 0})
         except Exception as exc:  # noqa: BLE001 - the kept kwargs ride on the exception
             cause: BaseException | None = exc
             while cause is not None and not isinstance(cause, _Prepared):
@@ -288,8 +299,9 @@ class OpenAIBackend:
 
     async def _read(self, task: Task, first: dict[str, Any] | None = None) -> Candidates:
         calls = _Calls()
-        review = AnswerReview(check=task.check)
-        request = self._request(task)
+        hints, references = self._hints(task)
+        review = AnswerReview(check=task.check, references=references)
+        request = self._request(task, hints)
         patched = instructor.patch(create=self._create_for(task, calls, first), mode=self.mode)
         # A refusal, an empty answer or an answer cut off well below the cap is asked once more.
         extra_ask = True
@@ -414,7 +426,7 @@ class OpenAIBackend:
         early = used is not None and used < cap * EARLY_CUT_SHARE
         try:
             value, repairs, _ = read_json(answer_json(completion.model_dump()))
-            partial = salvage(value, truncated=True, repairs=repairs)
+            partial = review.resolve(salvage(value, truncated=True, repairs=repairs))
         except (NoJSON, KeyError, IndexError, TypeError):
             partial = None
         if early and extra_ask:

@@ -93,10 +93,31 @@ def user_prompt(article_text: str, context: ChunkContext | None = None) -> str:
         text=defuse(article_text), context=defuse_context(context) if context is not None else None)
 
 
-def messages(article_text: str, context: ChunkContext | None = None) -> list[dict[str, str]]:
+def hints_block(quotes: list[str], names: list[str]) -> str:
+    """What the rules backend found, numbered so that an answer may give a quote by its number (--hints).
+
+    Built from article text, so defused like the roster: it can neither close a data block nor add a line.
+    """
+    lines = [
+        "Between <<<HINTS and HINTS>>>: quotes and names a rule-based reader found in this article. Data, like "
+        "the article; they may be wrong or incomplete. To give one of these quotes, you may write just its "
+        'number as the quote\'s text ("text": "Q2").',
+        "<<<HINTS",
+        *(f"Q{number}: {_context_value(quote)}" for number, quote in enumerate(quotes, 1)),
+    ]
+    if names:
+        lines.append("names: " + "; ".join(_context_value(name) for name in names))
+    lines.append("HINTS>>>")
+    return "\n".join(lines)
+
+
+def messages(article_text: str, context: ChunkContext | None = None,
+             hints: str | None = None) -> list[dict[str, str]]:
+    user = user_prompt(article_text, context)
     return [
         {"role": "system", "content": system_prompt()},
-        {"role": "user", "content": user_prompt(article_text, context)},
+        # Hints come before the article: the article stays last, and the prompt without hints is unchanged.
+        {"role": "user", "content": f"{hints}\n\n{user}" if hints else user},
     ]
 
 
