@@ -529,15 +529,8 @@ class BatchApiRun:
                       f"{redact(str(error.get('message') or error), self.settings.api_key)[:300]}; run the same "
                       "command again to submit it again")
             return
-        try:
-            article = self._read(Path(path), article_id)
-        except ArticleLoadError as exc:
-            self.fail(article_id, path, "ArticleLoadError", str(exc))
-            return
-        if article.sha256 != meta["sha256"]:
-            self.fail(article_id, path, "ChangedSinceSubmission", (
-                f"{path} changed after it was submitted; the answer is for the old text and was not used. "
-                "Run the same command again to submit the new text"))
+        article = self._submitted_article(meta)
+        if article is None:
             return
         check = ArticleCheck(article.text or "")
         body = response["body"]
@@ -550,6 +543,22 @@ class BatchApiRun:
         record = assemble(article, candidates, check)
         await self.store().append(record)
         self._count(record, body.get("usage") or {})
+
+    def _submitted_article(self, meta: dict[str, Any]) -> Article | None:
+        """The article an answer is for, read again; None (with a failure line) if it cannot be read or
+        its text changed since it was submitted, since the answer is for the old text."""
+        article_id, path = meta["article_id"], meta["path"]
+        try:
+            article = self._read(Path(path), article_id)
+        except ArticleLoadError as exc:
+            self.fail(article_id, path, "ArticleLoadError", str(exc))
+            return None
+        if article.sha256 != meta["sha256"]:
+            self.fail(article_id, path, "ChangedSinceSubmission", (
+                f"{path} changed after it was submitted; the answer is for the old text and was not used. "
+                "Run the same command again to submit the new text"))
+            return None
+        return article
 
     async def _chunk_answered(self, meta: dict[str, Any], entry: dict[str, Any]) -> None:
         """Keep a long article's chunk answers until all are in, then read the article as a real-time run
@@ -573,15 +582,8 @@ class BatchApiRun:
                     f"{redact(str(error.get('message') or error), self.settings.api_key)[:300]}; run the same "
                     "command again to submit it again"))
                 return
-        try:
-            article = self._read(Path(path), article_id)
-        except ArticleLoadError as exc:
-            self.fail(article_id, path, "ArticleLoadError", str(exc))
-            return
-        if article.sha256 != meta["sha256"]:
-            self.fail(article_id, path, "ChangedSinceSubmission", (
-                f"{path} changed after it was submitted; the answers are for the old text and were not used. "
-                "Run the same command again to submit the new text"))
+        article = self._submitted_article(meta)
+        if article is None:
             return
         bodies = {index: part["response"]["body"] for index, part in waiting.items()}
         try:
